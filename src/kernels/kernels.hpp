@@ -1,0 +1,111 @@
+#pragma once
+// The compute kernels behind the execution plan. The same source
+// (kernels_impl.cpp) is compiled once per instruction set (SSE2 baseline,
+// AVX2+FMA, AVX-512) and the best table for the running CPU is picked at
+// run time, so the default build runs on any x86-64 machine.
+//
+// Data layout everywhere: row-major matrices, one row per event or time step,
+// features along the row. Every row is padded to a multiple of
+// `row_align<T>` elements (64 bytes) so kernels work on whole vectors; the
+// padding lanes hold finite don't-care values.
+
+#include "hepnn/model.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace hepnn::detail {
+
+template <typename T> inline constexpr std::size_t row_align = 64 / sizeof(T);
+
+constexpr std::size_t round_up(std::size_t n, std::size_t a) { return (n + a - 1) / a * a; }
+template <typename T> constexpr std::size_t padded(std::size_t n) { return round_up(n, row_align<T>); }
+
+/// Activation with its parameters as the kernels see it.
+struct act_params {
+  activation_function function = activation_function::linear;
+  double alpha = 0, beta = 0, cap = 0;
+  static act_params from(const activation& a) { return {a.function, a.alpha, a.beta, a.cap}; }
+  bool is_plain_relu() const {
+    return function == activation_function::relu && alpha == 0 && beta == 0 && !(cap < 1e308);
+  }
+};
+
+/// y[m × n] = (c ? c : bias ? bias : 0) + x[m × k] · w[k × n], then relu if asked.
+/// w is a transposed weight matrix (k × n, row stride ldw); n is a multiple of
+/// row_align<T>. c may alias y.
+template <typename T> struct gemm_args {
+  const T* x = nullptr;
+  std::size_t ldx = 0, m = 0, k = 0;
+  const T* w = nullptr;
+  std::size_t ldw = 0, n = 0;
+  const T* c = nullptr;
+  std::size_t ldc = 0;
+  const T* bias = nullptr;
+  T* y = nullptr;
+  std::size_t ldy = 0;
+  bool relu = false;
+};
+
+/// Recurrent cell updates on `rows` active events. Gate blocks are `ldu`
+/// apart in z / xp / m rows; `keep` (one byte per row, or null) marks the
+/// steps that are not masked: a masked step leaves the state unchanged.
+template <typename T> struct lstm_args {
+  T* z = nullptr; ///< [rows × 4·ldu] pre-activations i f c o (clobbered)
+  std::size_t ldz = 0;
+  T* h = nullptr;
+  T* c = nullptr;
+  std::size_t lds = 0;
+  std::size_t rows = 0, units = 0, ldu = 0;
+  act_params act, inner;
+  const std::uint8_t* keep = nullptr;
+};
+
+template <typename T> struct gru_args {
+  const T* xp = nullptr; ///< input projections z r h (with biases)
+  std::size_t ldxp = 0;
+  T* m = nullptr;        ///< reset_after: h·Uᵀ (+ b¹_h); reset_before: h·U_zrᵀ, then the candidate
+  std::size_t ldm = 0;
+  T* h = nullptr;
+  std::size_t ldh = 0;
+  T* rh = nullptr; ///< reset_before: receives r ⊙ h
+  std::size_t rows = 0, units = 0, ldu = 0;
+  act_params act, inner;
+  const std::uint8_t* keep = nullptr;
+};
+
+enum class binary_op : std::uint8_t { add, subtract, multiply, maximum, minimum };
+
+template <typename T> struct kernel_table {
+  const char* isa;
+  void (*gemm)(const gemm_args<T>&);
+  /// In place on rows × n (n real columns, row stride ld).
+  void (*activate)(const act_params&, T* y, std::size_t rows, std::size_t n, std::size_t ld);
+  void (*lstm_cell)(const lstm_args<T>&);
+  /// reset_after: the whole update from xp and m.
+  void (*gru_after)(const gru_args<T>&);
+  /// reset_before, first half: z and r into m (activated), r ⊙ h into rh.
+  void (*gru_gates)(const gru_args<T>&);
+  /// reset_before, second half: m holds z (block 0) and the candidate
+  /// pre-activation (block 2); updates h.
+  void (*gru_update)(const gru_args<T>&);
+  /// h = keep ? act(z) : h
+  void (*rnn_cell)(const act_params&, const T* z, std::size_t ldz, T* h, std::size_t ldh, std::size_t rows,
+                   std::size_t n, const std::uint8_t* keep);
+  /// y = a op b (rows × n)
+  void (*binary)(binary_op, const T* a, std::size_t lda, const T* b, std::size_t ldb, T* y, std::size_t ldy,
+                 std::size_t rows, std::size_t n);
+  /// y = w ⊙ x + c (rows × n)
+  void (*affine)(const T* x, std::size_t ldx, const T* w, const T* c, T* y, std::size_t ldy, std::size_t rows,
+                 std::size_t n);
+};
+
+/// The table for the best instruction set of this CPU, or the one named by
+/// the environment variable HEPNN_ISA (sse2, avx2, avx512) when set.
+template <typename T> const kernel_table<T>& kernels();
+
+/// Every table this CPU can run (for tests that compare them).
+template <typename T> std::size_t kernel_count();
+template <typename T> const kernel_table<T>& kernels_at(std::size_t i);
+
+} // namespace hepnn::detail

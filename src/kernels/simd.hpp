@@ -1,0 +1,92 @@
+#pragma once
+// Portable vectors (GCC/Clang vector extensions) of HEPNN_VBYTES bytes, and
+// float32 transcendental functions on them. Included only by
+// kernels_impl.cpp, which is compiled once per instruction set; everything
+// here has internal linkage so that no copy built for one instruction set can
+// be picked by the linker for another.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#ifndef HEPNN_VBYTES
+#error "HEPNN_VBYTES must be set by the build (16, 32 or 64)"
+#endif
+
+namespace {
+
+template <typename T, int B> struct vec_type {
+  typedef T type __attribute__((vector_size(B)));
+};
+template <typename T> using vec = typename vec_type<T, HEPNN_VBYTES>::type;
+template <typename T> using ivec = typename vec_type<std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>, HEPNN_VBYTES>::type;
+template <typename T> constexpr std::size_t lanes = HEPNN_VBYTES / sizeof(T);
+
+template <typename T> inline vec<T> load(const T* p) {
+  vec<T> v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <typename T> inline void store(T* p, vec<T> v) { std::memcpy(p, &v, sizeof v); }
+template <typename T> inline vec<T> splat(T x) { return vec<T>{} + x; }
+template <typename V> inline V vmax(V a, V b) { return a > b ? a : b; }
+template <typename V> inline V vmin(V a, V b) { return a < b ? a : b; }
+
+inline vec<float> vfloor(vec<float> x) {
+  vec<float> t = __builtin_convertvector(__builtin_convertvector(x, ivec<float>), vec<float>);
+  return t > x ? t - 1.0f : t;
+}
+
+// e^x for float32: range reduction x = n·ln2 + r and a degree-6 polynomial
+// for e^r on |r| ≤ ln2/2 (Cephes-style coefficients); about 1 ulp.
+inline vec<float> vexp(vec<float> x) {
+  const vec<float> lo = splat(-87.3365447505f);
+  vec<float> in = x;
+  x = vmin(vmax(x, lo), splat(88.7228391117f));
+  vec<float> n = vfloor(x * 1.44269504088896341f + 0.5f);
+  vec<float> r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  vec<float> p = splat(1.9875691500e-4f);
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.0f;
+  // 2^n built in the exponent field; n = 128 (x near the top) is split as 2·2^127
+  ivec<float> ni = __builtin_convertvector(n, ivec<float>);
+  ivec<float> big = ni > 127;
+  ni = big ? ni - 1 : ni;
+  vec<float> scale = (vec<float>)((ni + 127) << 23);
+  p = p * scale;
+  p = big ? p * 2.0f : p;
+  p = in < lo ? splat(0.0f) : p;
+  return in == in ? p : in; // NaN stays NaN
+}
+
+// tanh for float32: odd polynomial near 0, 1 − 2/(e^{2|x|} + 1) elsewhere.
+inline vec<float> vtanh(vec<float> x) {
+  vec<float> ax = x < 0 ? -x : x;
+  vec<float> z = x * x;
+  vec<float> p = splat(-5.70498872745e-3f);
+  p = p * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  vec<float> small = p * z * x + x;
+  vec<float> e = vexp(vmin(ax, splat(9.0f)) * 2.0f);
+  vec<float> large = 1.0f - 2.0f / (e + 1.0f);
+  large = x < 0 ? -large : large;
+  vec<float> y = ax < 0.625f ? small : large;
+  return x == x ? y : x;
+}
+
+// sigmoid with lwtnn's clamp to exactly 0 / 1 outside ±30.
+inline vec<float> vsigmoid(vec<float> x) {
+  vec<float> y = 1.0f / (1.0f + vexp(-x));
+  y = x < -30.0f ? splat(0.0f) : y;
+  y = x > 30.0f ? splat(1.0f) : y;
+  return x == x ? y : x;
+}
+
+} // namespace

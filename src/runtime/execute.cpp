@@ -1,0 +1,481 @@
+#include "runtime/execute.hpp"
+
+#include "kernels/scalar_math.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+namespace hepnn::detail {
+namespace {
+
+constexpr std::size_t align64(std::size_t n) { return round_up(n, 64); }
+
+template <typename T> void copy_rows(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t rows, std::size_t n) {
+  if (x == y && ldx == ldy) return;
+  for (std::size_t r = 0; r < rows; ++r) std::memcpy(y + r * ldy, x + r * ldx, n * sizeof(T));
+}
+
+template <typename T> void fill_rows(T* y, std::size_t ld, std::size_t rows, const T* row, std::size_t n) {
+  for (std::size_t r = 0; r < rows; ++r) std::memcpy(y + r * ld, row, n * sizeof(T));
+}
+
+template <typename T> std::size_t scratch_elements(const plan<T>& p, const op& o, std::size_t events,
+                                                   const std::vector<packing_state>& packings) {
+  auto value_rows = [&](int v) {
+    const auto& val = p.values[v];
+    return val.sequence ? packings[val.packing].rows : events;
+  };
+  if (auto* m = std::get_if<op_maxout>(&o.body)) return value_rows(o.in[0]) * m->parts * p.values[o.out].ld;
+  if (std::holds_alternative<op_highway>(o.body)) return value_rows(o.in[0]) * 2 * p.values[o.out].ld;
+  if (auto* r = std::get_if<op_recurrent>(&o.body)) {
+    const std::size_t gates = r->kind == rnn_kind::lstm ? 4 : r->kind == rnn_kind::gru ? 3 : 1;
+    const std::size_t width = gates * r->ldu;
+    return value_rows(o.in[0]) * width + events * (2 * width + 3 * r->ldu);
+  }
+  if (std::holds_alternative<op_reduce>(o.body)) return events * (p.values[o.out].ld + 1);
+  return 0;
+}
+
+} // namespace
+
+template <typename T> void executor<T>::sort_events(packing_state& ps) {
+  const std::size_t n = events_;
+  ps.perm.resize(n);
+  ps.rank.resize(n);
+  for (std::size_t b = 0; b < n; ++b) ps.perm[b] = b;
+  // longest first; ties keep event order, so the layout is deterministic
+  std::vector<std::size_t>& len_by_event = ws_.events;
+  for (std::size_t b = 0; b < n; ++b) len_by_event[b] = ps.len[b];
+  std::sort(ps.perm.begin(), ps.perm.end(), [&](std::size_t a, std::size_t b) {
+    return len_by_event[a] != len_by_event[b] ? len_by_event[a] > len_by_event[b] : a < b;
+  });
+  for (std::size_t j = 0; j < n; ++j) {
+    ps.len[j] = len_by_event[ps.perm[j]];
+    ps.rank[ps.perm[j]] = j;
+  }
+}
+
+template <typename T>
+void executor<T>::derive(packing_state& ps, const packing_state& parent, const packing_info& info) {
+  const std::size_t n = events_;
+  ps.len.resize(n);
+  ps.perm.resize(n);
+  ps.rank.resize(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    if (parent.len[j] < info.shrink)
+      throw input_error(p_.source + ": node " + std::to_string(info.node) + " (conv1d, 'valid' padding): event " +
+                        std::to_string(parent.perm[j]) + " has " + std::to_string(parent.len[j]) +
+                        " steps, fewer than the " + std::to_string(info.shrink) + " the kernel span needs");
+    ps.len[j] = parent.len[j] - info.shrink;
+    ps.perm[j] = parent.perm[j];
+    ps.rank[j] = parent.rank[j];
+  }
+}
+
+template <typename T> void executor<T>::layout_steps(packing_state& ps) {
+  const std::size_t n = events_;
+  ps.steps = n ? ps.len[0] : 0;
+  ps.count.resize(ps.steps);
+  ps.offset.resize(ps.steps);
+  std::size_t j = n, row = 0;
+  for (std::size_t t = 0; t < ps.steps; ++t) {
+    while (j > 0 && ps.len[j - 1] <= t) --j; // events are sorted longest first
+    ps.count[t] = j;
+    ps.offset[t] = row;
+    row += j;
+  }
+  ps.rows = row;
+}
+
+template <typename T> void executor<T>::reserve() {
+  std::size_t bytes = 0;
+  std::size_t scratch = 0;
+  for (const auto& o : p_.ops) scratch = std::max(scratch, scratch_elements(p_, o, events_, ws_.packings));
+  auto slot_bytes = [&](const slot_info& s) {
+    const std::size_t r = s.sequence ? ws_.packings[s.packing].rows : events_;
+    return align64(std::max<std::size_t>(r, 1) * s.ld * sizeof(T));
+  };
+  for (const auto& s : p_.slots) bytes += slot_bytes(s);
+  std::vector<std::size_t> mask_rows(p_.mask_count, 0);
+  for (const auto& v : p_.values)
+    if (v.mask >= 0) mask_rows[v.mask] = ws_.packings[v.packing].rows;
+  for (std::size_t r : mask_rows) bytes += align64(std::max<std::size_t>(r, 1));
+  bytes += align64(scratch * sizeof(T)) + 64;
+  if (bytes > ws_.capacity) {
+    ws_.memory = make_aligned<std::byte>(bytes);
+    ws_.capacity = bytes;
+  }
+  std::byte* at = ws_.memory.get();
+  ws_.slot_ptr.resize(p_.slots.size());
+  for (std::size_t s = 0; s < p_.slots.size(); ++s) {
+    ws_.slot_ptr[s] = at;
+    at += slot_bytes(p_.slots[s]);
+  }
+  ws_.mask_ptr.resize(p_.mask_count);
+  for (std::size_t k = 0; k < p_.mask_count; ++k) {
+    ws_.mask_ptr[k] = reinterpret_cast<std::uint8_t*>(at);
+    at += align64(std::max<std::size_t>(mask_rows[k], 1));
+  }
+  ws_.scratch = at;
+  if (ws_.keep.size() < events_) ws_.keep.resize(events_);
+}
+
+template <typename T> void executor<T>::run(const std::vector<bool>* needed, const std::vector<bool>* wanted_values) {
+  wanted_ = wanted_values;
+  for (std::size_t i = 0; i < p_.ops.size(); ++i) {
+    if (needed && !(*needed)[i]) continue;
+    const op& o = p_.ops[i];
+    std::visit(
+        [&](const auto& body) {
+          using B = std::decay_t<decltype(body)>;
+          if constexpr (std::is_same_v<B, op_input>) return;
+          else if constexpr (std::is_same_v<B, op_dense>) dense(o, body);
+          else if constexpr (std::is_same_v<B, op_affine>) affine(o, body);
+          else if constexpr (std::is_same_v<B, op_prelu>) prelu(o, body);
+          else if constexpr (std::is_same_v<B, op_maxout>) maxout(o, body);
+          else if constexpr (std::is_same_v<B, op_highway>) highway(o, body);
+          else if constexpr (std::is_same_v<B, op_recurrent>) recurrent(o, body);
+          else if constexpr (std::is_same_v<B, op_conv1d>) conv1d(o, body);
+          else if constexpr (std::is_same_v<B, op_embedding>) embedding(o, body);
+          else if constexpr (std::is_same_v<B, op_concat>) concat(o);
+          else if constexpr (std::is_same_v<B, op_merge>) merge(o, body);
+          else if constexpr (std::is_same_v<B, op_reduce>) reduce(o, body);
+          else if constexpr (std::is_same_v<B, op_masking>) masking(o, body);
+        },
+        o.body);
+  }
+}
+
+template <typename T> void executor<T>::dense(const op& o, const op_dense& d) {
+  const value_info& xv = p_.values[o.in[0]];
+  const value_info& yv = p_.values[o.out];
+  const std::size_t n = row_count(yv);
+  const T* x = rows(o.in[0]);
+  T* y = rows(o.out);
+  if (d.has_matrix) {
+    gemm_args<T> g;
+    g.x = x, g.ldx = xv.ld, g.m = n, g.k = d.n_in;
+    g.w = p_.at(d.w), g.ldw = yv.ld, g.n = yv.ld;
+    g.bias = d.has_bias ? p_.at(d.bias) : nullptr;
+    g.y = y, g.ldy = yv.ld, g.relu = d.fused_relu;
+    p_.kernels->gemm(g);
+  } else {
+    copy_rows(x, xv.ld, y, yv.ld, n, yv.ld);
+    if (d.has_bias)
+      for (std::size_t r = 0; r < n; ++r) p_.kernels->binary(binary_op::add, y + r * yv.ld, 0, p_.at(d.bias), 0, y + r * yv.ld, 0, 1, yv.ld);
+  }
+  if (!d.fused_relu) p_.kernels->activate(d.act, y, n, yv.width, yv.ld);
+}
+
+template <typename T> void executor<T>::affine(const op& o, const op_affine& a) {
+  const value_info& xv = p_.values[o.in[0]];
+  const value_info& yv = p_.values[o.out];
+  p_.kernels->affine(rows(o.in[0]), xv.ld, p_.at(a.scale), p_.at(a.shift), rows(o.out), yv.ld, row_count(yv), yv.ld);
+}
+
+template <typename T> void executor<T>::prelu(const op& o, const op_prelu& a) {
+  const value_info& xv = p_.values[o.in[0]];
+  const value_info& yv = p_.values[o.out];
+  const T* x = rows(o.in[0]);
+  T* y = rows(o.out);
+  const T* alpha = p_.at(a.alpha);
+  for (std::size_t r = 0; r < row_count(yv); ++r)
+    for (std::size_t i = 0; i < yv.ld; ++i) {
+      T v = x[r * xv.ld + i];
+      y[r * yv.ld + i] = v > 0 ? v : alpha[i] * v;
+    }
+}
+
+template <typename T> void executor<T>::maxout(const op& o, const op_maxout& a) {
+  const value_info& xv = p_.values[o.in[0]];
+  const value_info& yv = p_.values[o.out];
+  const std::size_t n = row_count(yv), ld = yv.ld, wide = a.parts * ld;
+  T* tmp = scratch();
+  gemm_args<T> g;
+  g.x = rows(o.in[0]), g.ldx = xv.ld, g.m = n, g.k = a.n_in;
+  g.w = p_.at(a.w), g.ldw = wide, g.n = wide, g.bias = p_.at(a.bias);
+  g.y = tmp, g.ldy = wide;
+  p_.kernels->gemm(g);
+  T* y = rows(o.out);
+  copy_rows(tmp, wide, y, ld, n, ld);
+  for (std::size_t k = 1; k < a.parts; ++k) p_.kernels->binary(binary_op::maximum, y, ld, tmp + k * ld, wide, y, ld, n, ld);
+}
+
+template <typename T> void executor<T>::highway(const op& o, const op_highway& a) {
+  const value_info& xv = p_.values[o.in[0]];
+  const value_info& yv = p_.values[o.out];
+  const std::size_t n = row_count(yv), ld = yv.ld, wide = 2 * ld;
+  T* tmp = scratch();
+  gemm_args<T> g;
+  g.x = rows(o.in[0]), g.ldx = xv.ld, g.m = n, g.k = a.n_in;
+  g.w = p_.at(a.w), g.ldw = wide, g.n = wide, g.bias = p_.at(a.bias);
+  g.y = tmp, g.ldy = wide;
+  p_.kernels->gemm(g);
+  p_.kernels->activate(a.act, tmp, n, yv.width, wide);
+  p_.kernels->activate(act_params{activation_function::sigmoid, 0, 0, 0}, tmp + ld, n, yv.width, wide);
+  const T* x = rows(o.in[0]);
+  T* y = rows(o.out);
+  for (std::size_t r = 0; r < n; ++r)
+    for (std::size_t i = 0; i < ld; ++i) {
+      const T c = tmp[r * wide + ld + i];
+      y[r * ld + i] = c * tmp[r * wide + i] + (T(1) - c) * x[r * xv.ld + i];
+    }
+}
+
+template <typename T> void executor<T>::recurrent(const op& o, const op_recurrent& r) {
+  const value_info& xv = p_.values[o.in[0]];
+  const packing_state& ps = ws_.packings[xv.packing];
+  const std::size_t gates = r.kind == rnn_kind::lstm ? 4 : r.kind == rnn_kind::gru ? 3 : 1;
+  const std::size_t width = gates * r.ldu, ldu = r.ldu;
+  const std::size_t n_ev = events_;
+  T* xp = scratch();
+  T* zb = xp + ps.rows * width; // gathered input projections (go_backwards)
+  T* m = zb + n_ev * width;     // gate pre-activations
+  T* h = m + n_ev * width;
+  T* c = h + n_ev * ldu;
+  T* rh = c + n_ev * ldu;
+  const std::uint8_t* mask = xv.mask >= 0 ? ws_.mask_ptr[xv.mask] : nullptr;
+
+  gemm_args<T> g;
+  g.x = rows(o.in[0]), g.ldx = xv.ld, g.m = ps.rows, g.k = r.n_in;
+  g.w = p_.at(r.w), g.ldw = width, g.n = width, g.bias = p_.at(r.bias);
+  g.y = xp, g.ldy = width;
+  p_.kernels->gemm(g);
+  std::fill(h, h + n_ev * ldu, T(0));
+  std::fill(c, c + n_ev * ldu, T(0));
+
+  const bool store_sequence = p_.values[o.out].slot >= 0 && (!wanted_ || (*wanted_)[o.out]);
+  T* y = store_sequence ? rows(o.out) : nullptr;
+  for (std::size_t t = 0; t < ps.steps; ++t) {
+    const std::size_t n = ps.count[t];
+    const T* xrow = xp + ps.offset[t] * width;
+    const std::uint8_t* keep = mask ? mask + ps.offset[t] : nullptr;
+    if (r.go_backwards) {
+      // event j sees its own steps in reverse: step len_j − 1 − t
+      for (std::size_t j = 0; j < n; ++j) {
+        const std::size_t row = ps.offset[ps.len[j] - 1 - t] + j;
+        std::memcpy(zb + j * width, xp + row * width, width * sizeof(T));
+        if (mask) ws_.keep[j] = mask[row];
+      }
+      xrow = zb;
+      keep = mask ? ws_.keep.data() : nullptr;
+    }
+    gemm_args<T> s;
+    s.x = h, s.ldx = ldu, s.m = n, s.k = r.units, s.w = p_.at(r.u);
+    switch (r.kind) {
+    case rnn_kind::lstm: {
+      s.ldw = width, s.n = width, s.c = xrow, s.ldc = width, s.y = m, s.ldy = width;
+      p_.kernels->gemm(s);
+      lstm_args<T> a;
+      a.z = m, a.ldz = width, a.h = h, a.c = c, a.lds = ldu, a.rows = n, a.units = r.units, a.ldu = ldu;
+      a.act = r.act, a.inner = r.inner, a.keep = keep;
+      p_.kernels->lstm_cell(a);
+      break;
+    }
+    case rnn_kind::gru: {
+      gru_args<T> a;
+      a.xp = xrow, a.ldxp = width, a.m = m, a.ldm = width, a.h = h, a.ldh = ldu, a.rh = rh;
+      a.rows = n, a.units = r.units, a.ldu = ldu, a.act = r.act, a.inner = r.inner, a.keep = keep;
+      if (r.reset_after) {
+        s.ldw = width, s.n = width, s.bias = p_.at(r.rbias), s.y = m, s.ldy = width;
+        p_.kernels->gemm(s);
+        p_.kernels->gru_after(a);
+      } else {
+        s.ldw = 2 * ldu, s.n = 2 * ldu, s.y = m, s.ldy = width;
+        p_.kernels->gemm(s);
+        p_.kernels->gru_gates(a);
+        gemm_args<T> cand;
+        cand.x = rh, cand.ldx = ldu, cand.m = n, cand.k = r.units, cand.w = p_.at(r.u_h), cand.ldw = ldu, cand.n = ldu;
+        cand.c = xrow + 2 * ldu, cand.ldc = width, cand.y = m + 2 * ldu, cand.ldy = width;
+        p_.kernels->gemm(cand);
+        p_.kernels->gru_update(a);
+      }
+      break;
+    }
+    case rnn_kind::simple:
+      s.ldw = ldu, s.n = ldu, s.c = xrow, s.ldc = width, s.y = m, s.ldy = ldu;
+      p_.kernels->gemm(s);
+      p_.kernels->rnn_cell(r.act, m, ldu, h, ldu, n, r.units, keep);
+      break;
+    }
+    if (y) std::memcpy(y + ps.offset[t] * ldu, h, n * ldu * sizeof(T));
+  }
+  if (r.final_value >= 0 && p_.values[r.final_value].slot >= 0) {
+    T* out = rows(r.final_value);
+    for (std::size_t j = 0; j < n_ev; ++j) std::memcpy(out + ps.perm[j] * ldu, h + j * ldu, ldu * sizeof(T));
+  }
+}
+
+template <typename T> void executor<T>::conv1d(const op& o, const op_conv1d& cv) {
+  const value_info& xv = p_.values[o.in[0]];
+  const value_info& yv = p_.values[o.out];
+  const packing_state& pin = ws_.packings[xv.packing];
+  const packing_state& pout = ws_.packings[yv.packing];
+  const T* x = rows(o.in[0]);
+  T* y = rows(o.out);
+  fill_rows(y, yv.ld, pout.rows, p_.at(cv.bias), yv.ld);
+  for (std::size_t k = 0; k < cv.kernel; ++k) {
+    const T* w = p_.at(cv.w) + k * cv.n_in * yv.ld;
+    const std::ptrdiff_t shift = static_cast<std::ptrdiff_t>(k * cv.dilation) - static_cast<std::ptrdiff_t>(cv.left);
+    gemm_args<T> g;
+    g.ldx = xv.ld, g.k = cv.n_in, g.w = w, g.ldw = yv.ld, g.n = yv.ld, g.ldc = yv.ld, g.ldy = yv.ld;
+    if (events_ == 1) {
+      // one event: its steps are consecutive rows, so each tap is one product
+      const std::ptrdiff_t t0 = std::max<std::ptrdiff_t>(0, -shift);
+      const std::ptrdiff_t t1 = std::min<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(pout.steps),
+                                                         static_cast<std::ptrdiff_t>(pin.steps) - shift);
+      if (t1 <= t0) continue;
+      g.x = x + static_cast<std::size_t>(t0 + shift) * xv.ld, g.m = static_cast<std::size_t>(t1 - t0);
+      g.c = g.y = y + static_cast<std::size_t>(t0) * yv.ld;
+      p_.kernels->gemm(g);
+      continue;
+    }
+    for (std::size_t t = 0; t < pout.steps; ++t) {
+      const std::ptrdiff_t s = static_cast<std::ptrdiff_t>(t) + shift;
+      if (s < 0 || s >= static_cast<std::ptrdiff_t>(pin.steps)) continue;
+      const std::size_t n = std::min(pout.count[t], pin.count[static_cast<std::size_t>(s)]);
+      if (n == 0) continue;
+      g.x = x + pin.offset[static_cast<std::size_t>(s)] * xv.ld, g.m = n;
+      g.c = g.y = y + pout.offset[t] * yv.ld;
+      p_.kernels->gemm(g);
+    }
+  }
+  p_.kernels->activate(cv.act, y, pout.rows, yv.width, yv.ld);
+}
+
+template <typename T> void executor<T>::embedding(const op& o, const op_embedding& e) {
+  const value_info& xv = p_.values[o.in[0]];
+  const value_info& yv = p_.values[o.out];
+  const packing_state& ps = ws_.packings[xv.packing];
+  const T* x = rows(o.in[0]);
+  T* y = rows(o.out);
+  for (std::size_t row = 0; row < ps.rows; ++row) {
+    const T* xr = x + row * xv.ld;
+    T* yr = y + row * yv.ld;
+    for (std::size_t f = 0; f < e.features.size(); ++f) {
+      const auto& feat = e.features[f];
+      const T v = xr[feat.source];
+      if (feat.table < 0) {
+        yr[f] = v;
+        continue;
+      }
+      const auto& tab = e.tables[static_cast<std::size_t>(feat.table)];
+      if (!(v >= 0) || v != std::floor(v) || static_cast<double>(v) >= static_cast<double>(tab.categories))
+        throw input_error(p_.source + ": node " + std::to_string(o.node) + " (embedding): value " +
+                          std::to_string(static_cast<double>(v)) + " of feature " + std::to_string(feat.source) +
+                          " is not a category index below " + std::to_string(tab.categories));
+      yr[f] = p_.at(tab.offset)[feat.component * tab.categories + static_cast<std::size_t>(v)];
+    }
+    for (std::size_t f = e.features.size(); f < yv.ld; ++f) yr[f] = T(0);
+  }
+}
+
+template <typename T> void executor<T>::concat(const op& o) {
+  const value_info& yv = p_.values[o.out];
+  T* y = rows(o.out);
+  for (std::size_t r = 0; r < events_; ++r) {
+    T* yr = y + r * yv.ld;
+    std::size_t at = 0;
+    for (int v : o.in) {
+      const value_info& xv = p_.values[v];
+      std::memcpy(yr + at, rows(v) + r * xv.ld, xv.width * sizeof(T));
+      at += xv.width;
+    }
+    std::fill(yr + at, yr + yv.ld, T(0));
+  }
+}
+
+template <typename T> void executor<T>::merge(const op& o, const op_merge& mg) {
+  const value_info& yv = p_.values[o.out];
+  T* y = rows(o.out);
+  binary_op bop = binary_op::add;
+  switch (mg.kind) {
+  case node_kind::subtract: bop = binary_op::subtract; break;
+  case node_kind::multiply: bop = binary_op::multiply; break;
+  case node_kind::maximum: bop = binary_op::maximum; break;
+  case node_kind::minimum: bop = binary_op::minimum; break;
+  default: break;
+  }
+  const value_info& first = p_.values[o.in[0]];
+  copy_rows(rows(o.in[0]), first.ld, y, yv.ld, events_, yv.ld);
+  for (std::size_t k = 1; k < o.in.size(); ++k)
+    p_.kernels->binary(bop, y, yv.ld, rows(o.in[k]), p_.values[o.in[k]].ld, y, yv.ld, events_, yv.ld);
+  if (mg.kind == node_kind::average) {
+    const T inv = T(1) / static_cast<T>(o.in.size());
+    for (std::size_t r = 0; r < events_; ++r)
+      for (std::size_t i = 0; i < yv.ld; ++i) y[r * yv.ld + i] *= inv;
+  }
+}
+
+template <typename T> void executor<T>::reduce(const op& o, const op_reduce& rd) {
+  const value_info& xv = p_.values[o.in[0]];
+  const value_info& yv = p_.values[o.out];
+  const packing_state& ps = ws_.packings[xv.packing];
+  const T* x = rows(o.in[0]);
+  T* y = rows(o.out);
+  const std::size_t ld = yv.ld;
+  if (rd.kind == reduce_kind::last) {
+    for (std::size_t j = 0; j < events_; ++j) {
+      T* out = y + ps.perm[j] * ld;
+      if (ps.len[j] == 0) std::fill(out, out + ld, T(0));
+      else std::memcpy(out, x + (ps.offset[ps.len[j] - 1] + j) * xv.ld, ld * sizeof(T));
+    }
+    return;
+  }
+  const std::uint8_t* keep = xv.mask >= 0 ? ws_.mask_ptr[xv.mask] : nullptr;
+  T* acc = scratch();
+  T* counts = acc + events_ * ld;
+  const T start = rd.kind == reduce_kind::max ? -std::numeric_limits<T>::infinity() : T(0);
+  std::fill(acc, acc + events_ * ld, start);
+  std::fill(counts, counts + events_, T(0));
+  const binary_op bop = rd.kind == reduce_kind::max ? binary_op::maximum : binary_op::add;
+  for (std::size_t t = 0; t < ps.steps; ++t) {
+    const std::size_t n = ps.count[t];
+    const T* block = x + ps.offset[t] * xv.ld;
+    if (!keep) {
+      p_.kernels->binary(bop, acc, ld, block, xv.ld, acc, ld, n, ld);
+      for (std::size_t j = 0; j < n; ++j) counts[j] += T(1);
+      continue;
+    }
+    for (std::size_t j = 0; j < n; ++j)
+      if (keep[ps.offset[t] + j]) {
+        p_.kernels->binary(bop, acc + j * ld, ld, block + j * xv.ld, xv.ld, acc + j * ld, ld, 1, ld);
+        counts[j] += T(1);
+      }
+  }
+  for (std::size_t j = 0; j < events_; ++j) {
+    T* out = y + ps.perm[j] * ld;
+    const T* a = acc + j * ld;
+    const T cnt = counts[j];
+    for (std::size_t i = 0; i < ld; ++i) {
+      T v = a[i];
+      if (rd.kind == reduce_kind::mean) v = cnt > 0 ? v / cnt : T(0);
+      if (rd.kind == reduce_kind::max && cnt == 0) v = T(0);
+      out[i] = v;
+    }
+  }
+}
+
+template <typename T> void executor<T>::masking(const op& o, const op_masking& mk) {
+  const value_info& xv = p_.values[o.in[0]];
+  const value_info& yv = p_.values[o.out];
+  const std::size_t n = row_count(yv);
+  const T* x = rows(o.in[0]);
+  T* y = rows(o.out);
+  std::uint8_t* keep = ws_.mask_ptr[yv.mask];
+  const T value = static_cast<T>(mk.mask_value);
+  for (std::size_t r = 0; r < n; ++r) {
+    const T* xr = x + r * xv.ld;
+    bool any = false;
+    for (std::size_t i = 0; i < xv.width && !any; ++i) any = xr[i] != value;
+    keep[r] = any;
+    if (!any) std::fill(y + r * yv.ld, y + (r + 1) * yv.ld, T(0));
+    else if (y != x) std::memcpy(y + r * yv.ld, xr, yv.ld * sizeof(T));
+  }
+}
+
+template class executor<float>;
+template class executor<double>;
+
+} // namespace hepnn::detail

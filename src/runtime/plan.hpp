@@ -1,0 +1,170 @@
+#pragma once
+// The compiled, immutable form of a model: a list of operations over
+// "values" (the outputs of nodes), with weights packed for the kernels in one
+// aligned buffer in execution order, and workspace slots assigned by
+// liveness. Evaluation (execute.cpp) needs only a plan and a workspace.
+//
+// Layout of a value in the workspace: a row-major matrix, one row per event
+// (vectors) or per (event, step) (sequences), rows padded to 64 bytes.
+// Sequences of a batch are "packed" time-major: events are sorted by length
+// (longest first), and the rows of step t are the events still running at t,
+// so every step of a recurrent scan is one contiguous block of rows.
+
+#include "hepnn/model.hpp"
+#include "kernels/kernels.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace hepnn::detail {
+
+struct value_info {
+  bool sequence = false;
+  std::size_t width = 0;   ///< real features
+  std::size_t ld = 0;      ///< row stride (padded)
+  std::size_t packing = 0; ///< sequences: which packing their rows follow
+  int mask = -1;           ///< sequences: mask array, or -1
+  int slot = -1;           ///< workspace slot
+  std::size_t node = 0;    ///< IR node that produced it (messages)
+};
+
+/// How the rows of a sequence are laid out: packings derive from an input
+/// sequence, or from another packing shortened by a 'valid' convolution.
+struct packing_info {
+  std::size_t input = 0;
+  int parent = -1;
+  std::size_t shrink = 0;
+  std::size_t node = 0; ///< node that created it (messages)
+};
+
+// ---- operations -----------------------------------------------------------
+
+struct op_input {
+  std::size_t index = 0; ///< into inputs or input_sequences
+  bool sequence = false;
+};
+struct op_dense {
+  std::size_t n_in = 0, w = 0, bias = 0; ///< arena offsets; w == npos: no matrix
+  bool has_matrix = true, has_bias = false, fused_relu = false;
+  act_params act;
+};
+struct op_affine {
+  std::size_t scale = 0, shift = 0; ///< y = scale ⊙ x + shift
+};
+struct op_prelu {
+  std::size_t alpha = 0;
+};
+struct op_maxout {
+  std::size_t n_in = 0, parts = 0, w = 0, bias = 0;
+};
+struct op_highway {
+  std::size_t n_in = 0, w = 0, bias = 0; ///< [transform | carry]
+  act_params act;
+};
+enum class rnn_kind : std::uint8_t { lstm, gru, simple };
+struct op_recurrent {
+  rnn_kind kind = rnn_kind::lstm;
+  std::size_t n_in = 0, units = 0, ldu = 0; ///< gate blocks are ldu apart
+  std::size_t w = 0, u = 0, bias = 0;       ///< input kernel, recurrent kernel, input bias
+  std::size_t u_h = 0, rbias = 0;           ///< GRU: candidate recurrent kernel (reset_before) / recurrent bias (reset_after)
+  bool reset_after = false, go_backwards = false;
+  act_params act, inner;
+  int final_value = -1; ///< vector value receiving the last state, or -1
+};
+struct op_conv1d {
+  std::size_t n_in = 0, kernel = 1, dilation = 1, left = 0; ///< left: zeros padded before step 0
+  std::size_t w = 0, bias = 0;                              ///< kernel taps: [kernel][n_in × ld_out]
+  act_params act;
+};
+struct op_embedding {
+  /// For each output feature: the input feature it reads, and the table
+  /// (or -1 for a plain copy) with the component.
+  struct feature {
+    std::size_t source = 0;
+    int table = -1;
+    std::size_t component = 0;
+  };
+  std::vector<feature> features;
+  struct table {
+    std::size_t offset = 0, n_out = 0, categories = 0;
+  };
+  std::vector<table> tables;
+};
+struct op_concat {};
+struct op_merge {
+  node_kind kind = node_kind::add;
+};
+enum class reduce_kind : std::uint8_t { sum, mean, max, last };
+struct op_reduce {
+  reduce_kind kind = reduce_kind::sum;
+};
+struct op_masking {
+  double mask_value = 0;
+};
+
+using op_body = std::variant<op_input, op_dense, op_affine, op_prelu, op_maxout, op_highway, op_recurrent, op_conv1d,
+                             op_embedding, op_concat, op_merge, op_reduce, op_masking>;
+
+struct op {
+  op_body body;
+  std::vector<int> in;
+  int out = -1;
+  bool in_place = false; ///< out shares its slot with in[0]
+  std::size_t node = 0;
+  int layer = -1;
+};
+
+struct output_info {
+  std::string name;
+  std::vector<std::string> labels;
+  int vector_value = -1;   ///< the output as a vector (last step for sequences)
+  int sequence_value = -1; ///< the output as a sequence, or -1
+};
+
+struct slot_info {
+  bool sequence = false;
+  std::size_t packing = 0;
+  std::size_t ld = 0;
+};
+
+template <typename T> struct aligned_delete {
+  void operator()(T* p) const noexcept;
+};
+template <typename T> using aligned_array = std::unique_ptr<T[], aligned_delete<T>>;
+template <typename T> aligned_array<T> make_aligned(std::size_t n); ///< zero-filled
+
+template <typename T> struct plan {
+  std::string source;
+  std::vector<input_node> inputs, input_sequences;
+  std::vector<value_info> values;
+  std::vector<packing_info> packings;
+  std::size_t mask_count = 0;
+  std::vector<op> ops;
+  std::vector<output_info> outputs;
+  std::vector<slot_info> slots;
+  /// Values filled from each input / input sequence (several nodes may read one input).
+  std::vector<std::vector<int>> vector_inputs, sequence_inputs;
+  aligned_array<T> arena; ///< all packed weights, in execution order
+  std::size_t arena_size = 0;
+  const kernel_table<T>* kernels = nullptr;
+  bool sequential = false;
+  bool replace_defaults = true;
+  bool nan_is_error = true;
+  std::size_t batch_tile = 256;
+
+  const T* at(std::size_t offset) const { return arena.get() + offset; }
+};
+
+struct compile_settings {
+  bool replace_defaults = true;
+  bool nan_is_error = true;
+  std::size_t batch_tile = 256;
+  std::string isa; ///< empty: the default table
+};
+
+template <typename T> std::shared_ptr<const plan<T>> compile(const model& m, const compile_settings& s);
+
+} // namespace hepnn::detail

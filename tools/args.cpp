@@ -1,0 +1,105 @@
+#include "args.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace hepnn::cli {
+
+arguments::arguments(std::string command, std::string synopsis, std::vector<option> options)
+    : command_(std::move(command)), synopsis_(std::move(synopsis)), options_(std::move(options)) {}
+
+const option* arguments::find(const std::string& name) const {
+  for (const auto& o : options_)
+    for (const auto& n : o.names)
+      if (n == name) return &o;
+  return nullptr;
+}
+
+void arguments::parse(int argc, char** argv, int first) {
+  bool only_positional = false;
+  for (int i = first; i < argc; ++i) {
+    std::string a = argv[i];
+    if (only_positional || a.size() < 2 || a[0] != '-' || (a[1] >= '0' && a[1] <= '9') || a[1] == '.') {
+      positional_.push_back(a);
+      continue;
+    }
+    if (a == "--") {
+      only_positional = true;
+      continue;
+    }
+    if (a == "-h" || a == "--help") {
+      help_ = true;
+      continue;
+    }
+    std::optional<std::string> inline_value;
+    if (auto eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
+      inline_value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+    }
+    const option* o = find(a);
+    if (!o) throw usage_error("unknown option '" + a + "'");
+    const std::string& key = o->names.back();
+    if (values_.count(key) && !o->repeatable) throw usage_error("option '" + a + "' given twice");
+    if (!o->takes_value) {
+      if (inline_value) throw usage_error("option '" + a + "' takes no value");
+      values_[key].push_back("");
+      continue;
+    }
+    if (inline_value) {
+      values_[key].push_back(*inline_value);
+    } else {
+      if (i + 1 >= argc) throw usage_error("option '" + a + "' needs a value (" + o->metavar + ")");
+      values_[key].push_back(argv[++i]);
+    }
+  }
+}
+
+std::string arguments::get(const std::string& key, const std::string& fallback) const {
+  auto it = values_.find(key);
+  return it == values_.end() ? fallback : it->second.back();
+}
+
+std::optional<std::string> arguments::maybe(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) return std::nullopt;
+  return it->second.back();
+}
+
+const std::vector<std::string>& arguments::all(const std::string& key) const {
+  static const std::vector<std::string> none;
+  auto it = values_.find(key);
+  return it == values_.end() ? none : it->second;
+}
+
+std::string arguments::usage() const {
+  std::string text = "usage: hepnn " + command_ + " " + synopsis_ + "\n";
+  if (!options_.empty()) text += "\noptions:\n";
+  for (const auto& o : options_) {
+    std::string names;
+    for (const auto& n : o.names) names += (names.empty() ? "" : ", ") + n;
+    if (o.takes_value) names += " " + o.metavar;
+    text += "  " + names;
+    text += names.size() < 30 ? std::string(30 - names.size(), ' ') : "\n" + std::string(32, ' ');
+    text += o.help + "\n";
+  }
+  text += "  -h, --help                    show this help\n";
+  return text;
+}
+
+double to_number(const std::string& key, const std::string& text) {
+  double v = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || !std::isfinite(v))
+    throw usage_error("option " + key + ": '" + text + "' is not a number");
+  return v;
+}
+
+std::size_t to_count(const std::string& key, const std::string& text) {
+  std::size_t v = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size())
+    throw usage_error("option " + key + ": '" + text + "' is not a non-negative integer");
+  return v;
+}
+
+} // namespace hepnn::cli

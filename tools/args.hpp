@@ -1,0 +1,55 @@
+#pragma once
+// Command-line parsing for the hepnn subcommands: long and short options,
+// "--name value" and "--name=value", flags, and positional arguments.
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace hepnn::cli {
+
+/// A mistake on the command line (exit status 2).
+class usage_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+struct option {
+  std::vector<std::string> names; ///< e.g. {"-o", "--output"}; the last one is the key
+  bool takes_value = true;
+  std::string help;
+  std::string metavar = "VALUE";
+  bool repeatable = false;
+};
+
+class arguments {
+public:
+  arguments(std::string command, std::string synopsis, std::vector<option> options);
+  /// Parses argv[first..argc); throws usage_error.
+  void parse(int argc, char** argv, int first);
+
+  bool has(const std::string& key) const { return values_.count(key) > 0; }
+  std::string get(const std::string& key, const std::string& fallback = "") const;
+  std::optional<std::string> maybe(const std::string& key) const;
+  const std::vector<std::string>& all(const std::string& key) const;
+  const std::vector<std::string>& positional() const { return positional_; }
+  /// The help text: synopsis and options.
+  std::string usage() const;
+  bool help_requested() const { return help_; }
+
+private:
+  std::string command_, synopsis_;
+  std::vector<option> options_;
+  std::map<std::string, std::vector<std::string>> values_;
+  std::vector<std::string> positional_;
+  bool help_ = false;
+  const option* find(const std::string& name) const;
+};
+
+/// Parses a number option, naming it in the error.
+double to_number(const std::string& key, const std::string& text);
+std::size_t to_count(const std::string& key, const std::string& text);
+
+} // namespace hepnn::cli

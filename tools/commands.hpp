@@ -1,0 +1,9 @@
+#pragma once
+// One function per subcommand; each parses its own arguments.
+
+namespace hepnn::cli {
+
+int run_eval(int argc, char** argv);
+int run_inspect(int argc, char** argv);
+
+} // namespace hepnn::cli

@@ -1,0 +1,61 @@
+// hepnn: one command-line tool for the path from a trained model to a
+// validated, deployable network file.
+#include "args.hpp"
+#include "commands.hpp"
+
+#include "hepnn/errors.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+namespace {
+
+struct command {
+  const char* name;
+  int (*run)(int, char**);
+  const char* summary;
+};
+
+const command commands[] = {
+    {"eval", hepnn::cli::run_eval, "evaluate a network on events (JSON)"},
+    {"inspect", hepnn::cli::run_inspect, "describe a network: inputs, outputs, layers, cost"},
+};
+
+void print_help() {
+  std::printf("usage: hepnn <command> [arguments]\n\ncommands:\n");
+  for (const auto& c : commands) std::printf("  %-10s %s\n", c.name, c.summary);
+  std::printf("\n'hepnn <command> --help' describes a command.\n");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "help")) {
+    print_help();
+    return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    std::printf("hepnn %s\n", HEPNN_VERSION);
+    return 0;
+  }
+  for (const auto& c : commands) {
+    if (std::strcmp(argv[1], c.name) != 0) continue;
+    try {
+      return c.run(argc, argv);
+    } catch (const hepnn::cli::usage_error& e) {
+      std::fprintf(stderr, "hepnn %s: %s\n(see 'hepnn %s --help')\n", c.name, e.what(), c.name);
+      return 2;
+    } catch (const hepnn::error& e) {
+      std::fprintf(stderr, "hepnn %s: error: %s\n", c.name, e.what());
+      return 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "hepnn %s: unexpected error: %s\n", c.name, e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "hepnn: unknown command '%s'\n", argv[1]);
+  print_help();
+  return 2;
+}
