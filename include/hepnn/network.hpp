@@ -112,6 +112,7 @@ private:
     std::size_t node = 0;             ///< position in the caller's order
     std::vector<std::size_t> columns; ///< caller column of each network variable
     std::size_t stride = 0;           ///< caller variables per row
+    bool in_order = false;            ///< columns are 0, 1, 2, ...
   };
   const void* plan_ = nullptr;
   std::vector<source> scalars_, sequences_;

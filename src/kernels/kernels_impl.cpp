@@ -1,3 +1,4 @@
+
 // Kernels for one instruction set. This file is compiled several times with
 // different -march flags, HEPNN_VBYTES and HEPNN_ISA_NAME; each build exports
 // only the tables returned by hepnn_kernels_<isa>_float/double().
@@ -26,6 +27,8 @@ using hepnn::node_kind;
 // MR rows × NV vectors; x values are broadcast, w rows loaded as vectors.
 // Sizes tuned per vector width so the accumulators fit the register file:
 // AVX-512 (32 registers) 6×4, 8×3, 12×2 / 12×1; 16-register ISAs 6×2, 8×1.
+// How the tile starts (c, bias or zero) and ends (relu or not) are template
+// parameters, so the accumulators never leave the registers.
 
 constexpr int max_nv = HEPNN_VBYTES == 64 ? 4 : 2;
 constexpr int mr_for(int nv) {
@@ -33,42 +36,46 @@ constexpr int mr_for(int nv) {
   return nv == 2 ? 6 : 8;
 }
 
-template <typename T, int MR, int NV>
+enum init_mode { from_zero, from_bias, from_c };
+
+template <typename T, int MR, int NV, int INIT, bool RELU>
 inline void micro(const gemm_args<T>& a, std::size_t row, std::size_t col) {
   constexpr std::size_t L = lanes<T>;
   vec<T> acc[MR][NV];
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) {
-      if (a.c) acc[r][v] = load(a.c + (row + r) * a.ldc + col + v * L);
-      else if (a.bias) acc[r][v] = load(a.bias + col + v * L);
+      if constexpr (INIT == from_c) acc[r][v] = load(a.c + (row + r) * a.ldc + col + v * L);
+      else if constexpr (INIT == from_bias) acc[r][v] = load(a.bias + col + v * L);
       else acc[r][v] = vec<T>{};
     }
   const T* x = a.x + row * a.ldx;
   const T* w = a.w + col;
-  for (std::size_t k = 0; k < a.k; ++k) {
+  const std::size_t ldx = a.ldx, ldw = a.ldw, K = a.k;
+  for (std::size_t k = 0; k < K; ++k) {
     vec<T> wv[NV];
-    for (int v = 0; v < NV; ++v) wv[v] = load(w + k * a.ldw + v * L);
+    for (int v = 0; v < NV; ++v) wv[v] = load(w + k * ldw + v * L);
     for (int r = 0; r < MR; ++r) {
-      vec<T> xb = splat(x[r * a.ldx + k]);
+      const vec<T> xb = splat(x[r * ldx + k]);
       for (int v = 0; v < NV; ++v) acc[r][v] += xb * wv[v];
     }
   }
+  T* y = a.y + row * a.ldy + col;
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) {
-      vec<T> y = acc[r][v];
-      if (a.relu) y = y < 0 ? vec<T>{} : y;
-      store(a.y + (row + r) * a.ldy + col + v * L, y);
+      vec<T> out = acc[r][v];
+      if constexpr (RELU) out = out < 0 ? vec<T>{} : out;
+      store(y + r * a.ldy + v * L, out);
     }
 }
 
-template <typename T, int NV> void panel(const gemm_args<T>& a, std::size_t col) {
+template <typename T, int NV, int INIT, bool RELU> void panel(const gemm_args<T>& a, std::size_t col) {
   constexpr int MR = mr_for(NV);
   std::size_t row = 0;
-  for (; row + MR <= a.m; row += MR) micro<T, MR, NV>(a, row, col);
+  for (; row + MR <= a.m; row += MR) micro<T, MR, NV, INIT, RELU>(a, row, col);
   switch (a.m - row) {
 #define HEPNN_TAIL(n)                                                                                                 \
   case n:                                                                                                             \
-    if constexpr (n < MR) micro<T, n, NV>(a, row, col);                                                               \
+    if constexpr (n < MR) micro<T, n, NV, INIT, RELU>(a, row, col);                                                   \
     break;
     HEPNN_TAIL(1) HEPNN_TAIL(2) HEPNN_TAIL(3) HEPNN_TAIL(4) HEPNN_TAIL(5) HEPNN_TAIL(6) HEPNN_TAIL(7) HEPNN_TAIL(8)
     HEPNN_TAIL(9) HEPNN_TAIL(10) HEPNN_TAIL(11)
@@ -77,42 +84,79 @@ template <typename T, int NV> void panel(const gemm_args<T>& a, std::size_t col)
   }
 }
 
-// One row: a streaming matrix-vector product with up to 8 accumulators,
-// enough to keep both FMA pipes busy while the weights stream from cache.
-template <typename T, int NV> inline void matvec_block(const gemm_args<T>& a, std::size_t col) {
+// One row: a streaming matrix-vector product. Narrow blocks split the k loop
+// into U interleaved partial sums so that at least 8 FMAs are in flight
+// (latency 4 × 2 pipes); otherwise a 1-vector output layer would wait on one
+// dependency chain.
+template <typename T, int NV, int INIT, bool RELU> inline void matvec_block(const gemm_args<T>& a, std::size_t col) {
   constexpr std::size_t L = lanes<T>;
-  vec<T> acc[NV];
+  constexpr int U = NV >= 6 ? 1 : NV >= 3 ? 2 : NV == 2 ? 4 : 8;
+  vec<T> acc[U][NV];
   for (int v = 0; v < NV; ++v) {
-    if (a.c) acc[v] = load(a.c + col + v * L);
-    else if (a.bias) acc[v] = load(a.bias + col + v * L);
-    else acc[v] = vec<T>{};
+    if constexpr (INIT == from_c) acc[0][v] = load(a.c + col + v * L);
+    else if constexpr (INIT == from_bias) acc[0][v] = load(a.bias + col + v * L);
+    else acc[0][v] = vec<T>{};
+    for (int u = 1; u < U; ++u) acc[u][v] = vec<T>{};
   }
   const T* w = a.w + col;
-  for (std::size_t k = 0; k < a.k; ++k) {
-    vec<T> xb = splat(a.x[k]);
-    for (int v = 0; v < NV; ++v) acc[v] += xb * load(w + k * a.ldw + v * L);
+  const T* x = a.x;
+  const std::size_t ldw = a.ldw, K = a.k;
+  std::size_t k = 0;
+  for (; k + U <= K; k += U)
+    for (int u = 0; u < U; ++u) {
+      const vec<T> xb = splat(x[k + u]);
+      for (int v = 0; v < NV; ++v) acc[u][v] += xb * load(w + (k + u) * ldw + v * L);
+    }
+  for (; k < K; ++k) {
+    const vec<T> xb = splat(x[k]);
+    for (int v = 0; v < NV; ++v) acc[0][v] += xb * load(w + k * ldw + v * L);
   }
   for (int v = 0; v < NV; ++v) {
-    vec<T> y = acc[v];
-    if (a.relu) y = y < 0 ? vec<T>{} : y;
-    store(a.y + col + v * L, y);
+    vec<T> out = acc[0][v];
+    for (int u = 1; u < U; ++u) out += acc[u][v];
+    if constexpr (RELU) out = out < 0 ? vec<T>{} : out;
+    store(a.y + col + v * L, out);
   }
 }
 
-template <typename T> void matvec(const gemm_args<T>& a) {
+template <typename T, int INIT, bool RELU> void matvec(const gemm_args<T>& a) {
   constexpr std::size_t L = lanes<T>;
   std::size_t nv = a.n / L, col = 0;
   while (nv > 0) {
     std::size_t t = nv >= 8 ? 8 : nv;
     switch (t) {
-    case 8: matvec_block<T, 8>(a, col); break;
-    case 7: matvec_block<T, 7>(a, col); break;
-    case 6: matvec_block<T, 6>(a, col); break;
-    case 5: matvec_block<T, 5>(a, col); break;
-    case 4: matvec_block<T, 4>(a, col); break;
-    case 3: matvec_block<T, 3>(a, col); break;
-    case 2: matvec_block<T, 2>(a, col); break;
-    default: matvec_block<T, 1>(a, col); break;
+    case 8: matvec_block<T, 8, INIT, RELU>(a, col); break;
+    case 7: matvec_block<T, 7, INIT, RELU>(a, col); break;
+    case 6: matvec_block<T, 6, INIT, RELU>(a, col); break;
+    case 5: matvec_block<T, 5, INIT, RELU>(a, col); break;
+    case 4: matvec_block<T, 4, INIT, RELU>(a, col); break;
+    case 3: matvec_block<T, 3, INIT, RELU>(a, col); break;
+    case 2: matvec_block<T, 2, INIT, RELU>(a, col); break;
+    default: matvec_block<T, 1, INIT, RELU>(a, col); break;
+    }
+    col += t * L;
+    nv -= t;
+  }
+}
+
+template <typename T, int INIT, bool RELU> void gemm_variant(const gemm_args<T>& a) {
+  if (a.m == 1) return matvec<T, INIT, RELU>(a);
+  constexpr std::size_t L = lanes<T>;
+  std::size_t nv = a.n / L, col = 0;
+  while (nv > 0) {
+    std::size_t t = nv >= std::size_t(max_nv) ? max_nv : nv;
+    if constexpr (max_nv == 4) {
+      if (nv == 5) t = 3; // 7 vectors as 4 + 3 rather than 4 + 2 + 1
+    }
+    switch (t) {
+    case 4:
+      if constexpr (max_nv >= 4) panel<T, 4, INIT, RELU>(a, col);
+      break;
+    case 3:
+      if constexpr (max_nv >= 3) panel<T, 3, INIT, RELU>(a, col);
+      break;
+    case 2: panel<T, 2, INIT, RELU>(a, col); break;
+    default: panel<T, 1, INIT, RELU>(a, col); break;
     }
     col += t * L;
     nv -= t;
@@ -121,30 +165,17 @@ template <typename T> void matvec(const gemm_args<T>& a) {
 
 template <typename T> void gemm(const gemm_args<T>& a) {
   if (a.m == 0 || a.n == 0) return;
-  if (a.m == 1) return matvec(a);
-  constexpr std::size_t L = lanes<T>;
-  std::size_t nv = a.n / L, col = 0;
-  while (nv > 0) {
-    std::size_t t = nv >= std::size_t(max_nv) ? max_nv : nv;
-    if constexpr (max_nv == 4) {
-      // 7 vectors as 4 + 3 rather than 4 + 2 + 1
-      if (nv == 5) t = 3;
-    }
-    switch (t) {
-    case 4: if constexpr (max_nv >= 4) panel<T, 4>(a, col); break;
-    case 3: if constexpr (max_nv >= 3) panel<T, 3>(a, col); break;
-    case 2: panel<T, 2>(a, col); break;
-    default: panel<T, 1>(a, col); break;
-    }
-    col += t * L;
-    nv -= t;
-  }
+  if (a.c) return a.relu ? gemm_variant<T, from_c, true>(a) : gemm_variant<T, from_c, false>(a);
+  if (a.bias) return a.relu ? gemm_variant<T, from_bias, true>(a) : gemm_variant<T, from_bias, false>(a);
+  return a.relu ? gemm_variant<T, from_zero, true>(a) : gemm_variant<T, from_zero, false>(a);
 }
 
 // ---------------------------------------------------------------------------
-// Activations. float32 uses the vector functions of simd.hpp for the common
-// ones; everything else (and float64) goes through the scalar double
-// definitions, which are exact to libm accuracy.
+// Activations. Each vectorised function is a template instance applied to a
+// block of rows, so the choice of function is made once per block, not per
+// vector. float32 uses the vector functions of simd.hpp for the common ones;
+// everything else (and the transcendental ones in float64) goes through the
+// scalar double definitions, exact to libm accuracy.
 
 template <typename T> inline vec<T> lane_index() {
   vec<T> v;
@@ -152,206 +183,236 @@ template <typename T> inline vec<T> lane_index() {
   return v;
 }
 
-template <typename T> void activate_scalar(const act_params& p, T* y, std::size_t rows, std::size_t n, std::size_t ld) {
-  if (p.function == activation_function::softmax) {
-    for (std::size_t r = 0; r < rows; ++r) scalar::softmax(y + r * ld, n);
-    return;
-  }
-  for (std::size_t r = 0; r < rows; ++r)
-    for (std::size_t i = 0; i < n; ++i) y[r * ld + i] = static_cast<T>(scalar::apply(p, y[r * ld + i]));
+template <typename T, activation_function F> inline vec<T> apply_vec(const act_params& p, vec<T> x) {
+  using A = activation_function;
+  if constexpr (F == A::relu) return x < 0 ? vec<T>{} : x;
+  else if constexpr (F == A::hard_sigmoid) return vmin(vmax(x * T(p.alpha) + T(p.beta), vec<T>{}), splat(T(1)));
+  else if constexpr (F == A::leaky_relu) return x > 0 ? x : x * T(p.alpha);
+  else if constexpr (F == A::abs) return x < 0 ? -x : x;
+  else if constexpr (!std::is_same_v<T, float>) return x; // float64 uses the scalar definitions below
+  else if constexpr (F == A::sigmoid) return vsigmoid(x);
+  else if constexpr (F == A::tanh) return vtanh(x);
+  else if constexpr (F == A::elu) return x >= 0 ? x : (vexp(x) - 1.0f) * float(p.alpha);
+  else if constexpr (F == A::swish) return x * vsigmoid(x * float(p.alpha));
+  else return x;
 }
 
-inline vec<float> apply_float(const act_params& p, vec<float> x) {
-  switch (p.function) {
-  case activation_function::sigmoid: return vsigmoid(x);
-  case activation_function::tanh: return vtanh(x);
-  case activation_function::elu: {
-    vec<float> neg = (vexp(x) - 1.0f) * float(p.alpha);
-    return x >= 0 ? x : neg;
-  }
-  case activation_function::swish: return x * vsigmoid(x * float(p.alpha));
-  default: return x;
-  }
-}
+/// y = f(x) over rows × n (n rounded up to whole vectors); x may equal y.
+using rows_fn_f = void (*)(const act_params&, const float*, std::size_t, float*, std::size_t, std::size_t, std::size_t);
+using rows_fn_d = void (*)(const act_params&, const double*, std::size_t, double*, std::size_t, std::size_t, std::size_t);
 
-template <typename T> inline vec<T> apply_simple(const act_params& p, vec<T> x) {
-  switch (p.function) {
-  case activation_function::relu:
-    if (p.is_plain_relu()) return x < 0 ? vec<T>{} : x;
-    break;
-  case activation_function::hard_sigmoid:
-    return vmin(vmax(x * T(p.alpha) + T(p.beta), vec<T>{}), splat(T(1)));
-  case activation_function::leaky_relu: return x > 0 ? x : x * T(p.alpha);
-  case activation_function::abs: return x < 0 ? -x : x;
-  default: break;
-  }
-  return x;
-}
-
-template <typename T> bool vectorised(const act_params& p) {
-  switch (p.function) {
-  case activation_function::linear:
-  case activation_function::hard_sigmoid:
-  case activation_function::leaky_relu:
-  case activation_function::abs: return true;
-  case activation_function::relu: return p.is_plain_relu();
-  case activation_function::sigmoid:
-  case activation_function::tanh:
-  case activation_function::elu:
-  case activation_function::swish:
-  case activation_function::softmax: return std::is_same_v<T, float>;
-  default: return false;
-  }
-}
-
-/// Applies `p` to the first `n` lanes (rounded up to whole vectors) of a row.
-template <typename T> inline void activate_row(const act_params& p, T* row, std::size_t n) {
+template <typename T, activation_function F>
+void apply_rows(const act_params& p, const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t rows,
+                std::size_t n) {
   constexpr std::size_t L = lanes<T>;
-  for (std::size_t i = 0; i < n; i += L) {
-    vec<T> x = load(row + i);
-    if constexpr (std::is_same_v<T, float>) {
-      if (p.function == activation_function::sigmoid || p.function == activation_function::tanh ||
-          p.function == activation_function::elu || p.function == activation_function::swish) {
-        store(row + i, apply_float(p, x));
-        continue;
-      }
-    }
-    store(row + i, apply_simple<T>(p, x));
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t i = 0; i < n; i += L) store(y + r * ldy + i, apply_vec<T, F>(p, load(x + r * ldx + i)));
+}
+
+template <typename T>
+void apply_rows_scalar(const act_params& p, const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t rows,
+                       std::size_t n) {
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t i = 0; i < n; ++i) y[r * ldy + i] = static_cast<T>(scalar::apply(p, x[r * ldx + i]));
+}
+
+template <typename T>
+void copy_rows_only(const act_params&, const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t rows,
+                    std::size_t n) {
+  if (x == y && ldx == ldy) return;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t i = 0; i < n; ++i) y[r * ldy + i] = x[r * ldx + i];
+}
+
+/// The row function for an element-wise activation (not softmax).
+template <typename T>
+auto select_rows(const act_params& p)
+    -> void (*)(const act_params&, const T*, std::size_t, T*, std::size_t, std::size_t, std::size_t) {
+  using A = activation_function;
+  constexpr bool single = std::is_same_v<T, float>;
+  switch (p.function) {
+  case A::linear: return &copy_rows_only<T>;
+  case A::relu: return p.is_plain_relu() ? &apply_rows<T, A::relu> : &apply_rows_scalar<T>;
+  case A::hard_sigmoid: return &apply_rows<T, A::hard_sigmoid>;
+  case A::leaky_relu: return &apply_rows<T, A::leaky_relu>;
+  case A::abs: return &apply_rows<T, A::abs>;
+  case A::sigmoid: return single ? &apply_rows<T, A::sigmoid> : &apply_rows_scalar<T>;
+  case A::tanh: return single ? &apply_rows<T, A::tanh> : &apply_rows_scalar<T>;
+  case A::elu: return single ? &apply_rows<T, A::elu> : &apply_rows_scalar<T>;
+  case A::swish: return single ? &apply_rows<T, A::swish> : &apply_rows_scalar<T>;
+  default: return &apply_rows_scalar<T>;
   }
 }
 
-template <typename T> void softmax_rows(T* y, std::size_t rows, std::size_t n, std::size_t ld) {
+/// Horizontal maximum / sum of a float vector by halving shuffles.
+template <std::size_t W> inline vec<float> fold_lanes(vec<float> v, bool maximum) {
+  if constexpr (W == 1) {
+    return v;
+  } else {
+    ivec<float> idx;
+    for (std::size_t i = 0; i < lanes<float>; ++i) idx[i] = static_cast<int>((i + W / 2) % lanes<float>);
+    vec<float> other = __builtin_shuffle(v, idx);
+    return fold_lanes<W / 2>(maximum ? vmax(v, other) : v + other, maximum);
+  }
+}
+
+void softmax_rows(float* y, std::size_t rows, std::size_t n, std::size_t ld) {
   constexpr std::size_t L = lanes<float>;
   const vec<float> idx = lane_index<float>();
   const vec<float> neg_inf = splat(-__builtin_inff());
   for (std::size_t r = 0; r < rows; ++r) {
     float* row = y + r * ld;
+    if (n <= L) { // the usual case: a few class probabilities in one vector
+      float top = row[0];
+      for (std::size_t i = 1; i < n; ++i) top = row[i] > top ? row[i] : top;
+      const auto live = idx < float(n);
+      vec<float> e = vexp((live ? load(row) : neg_inf) - top);
+      e = live ? e : vec<float>{};
+      float total = 0;
+      for (std::size_t i = 0; i < n; ++i) total += e[i];
+      store(row, e * (1.0f / total));
+      continue;
+    }
     vec<float> top = neg_inf;
     for (std::size_t i = 0; i < n; i += L) {
       vec<float> x = load(row + i);
       x = (idx + float(i)) < float(n) ? x : neg_inf;
       top = vmax(top, x);
     }
-    float m = top[0];
-    for (std::size_t l = 1; l < L; ++l) m = top[l] > m ? top[l] : m;
+    top = fold_lanes<L>(top, true);
     vec<float> sum{};
     for (std::size_t i = 0; i < n; i += L) {
-      vec<float> x = load(row + i);
-      x = (idx + float(i)) < float(n) ? x : neg_inf;
-      vec<float> e = vexp(x - m);
-      e = (idx + float(i)) < float(n) ? e : vec<float>{};
+      const auto live = (idx + float(i)) < float(n);
+      vec<float> e = vexp((live ? load(row + i) : neg_inf) - top);
+      e = live ? e : vec<float>{};
       store(row + i, e);
       sum += e;
     }
-    float s = 0;
-    for (std::size_t l = 0; l < L; ++l) s += sum[l];
-    const float inv = 1.0f / s;
-    for (std::size_t i = 0; i < n; i += L) store(row + i, load(row + i) * inv);
+    const vec<float> total = fold_lanes<L>(sum, false);
+    for (std::size_t i = 0; i < n; i += L) store(row + i, load(row + i) / total);
   }
 }
 
 template <typename T> void activate(const act_params& p, T* y, std::size_t rows, std::size_t n, std::size_t ld) {
   if (p.function == activation_function::linear || n == 0) return;
-  if (!vectorised<T>(p)) return activate_scalar(p, y, rows, n, ld);
-  if constexpr (std::is_same_v<T, float>) {
-    if (p.function == activation_function::softmax) return softmax_rows<float>(y, rows, n, ld);
+  if (p.function == activation_function::softmax) {
+    if constexpr (std::is_same_v<T, float>) return softmax_rows(y, rows, n, ld);
+    for (std::size_t r = 0; r < rows; ++r) scalar::softmax(y + r * ld, n);
+    return;
   }
-  for (std::size_t r = 0; r < rows; ++r) activate_row(p, y + r * ld, n);
-}
-
-/// Applies an activation to a block of `n` values starting at `x` (a whole
-/// number of vectors), writing to `out`.
-template <typename T> inline void activate_block(const act_params& p, const T* x, T* out, std::size_t n) {
-  if (out != x)
-    for (std::size_t i = 0; i < n; ++i) out[i] = x[i];
-  if (vectorised<T>(p)) activate_row(p, out, n);
-  else
-    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<T>(scalar::apply(p, out[i]));
+  select_rows<T>(p)(p, y, ld, y, ld, rows, round_up(n, lanes<T>));
 }
 
 // ---------------------------------------------------------------------------
 // Recurrent cells. Gate blocks are padded to whole vectors (ldu), so every
-// block starts aligned and the loops below run over whole vectors.
+// block starts aligned. Gate activations run over all active rows at once;
+// masked rows are computed too but never written back to the state.
 
 template <typename T> void lstm_cell(const lstm_args<T>& a) {
   constexpr std::size_t L = lanes<T>;
+  const std::size_t u = round_up(a.units, L), ldu = a.ldu, n = a.rows;
+  const auto inner = select_rows<T>(a.inner);
+  const auto act = select_rows<T>(a.act);
+  if (a.act.function == activation_function::softmax || a.inner.function == activation_function::softmax) {
+    // per-gate softmax: rare; keep exact semantics with the generic path
+    for (int g = 0; g < 4; ++g) activate(g == 2 ? a.act : a.inner, a.z + g * ldu, n, a.units, a.ldz);
+  } else {
+    inner(a.inner, a.z, a.ldz, a.z, a.ldz, n, u);                     // i
+    inner(a.inner, a.z + ldu, a.ldz, a.z + ldu, a.ldz, n, u);         // f
+    act(a.act, a.z + 2 * ldu, a.ldz, a.z + 2 * ldu, a.ldz, n, u);     // candidate
+    inner(a.inner, a.z + 3 * ldu, a.ldz, a.z + 3 * ldu, a.ldz, n, u); // o
+  }
+  for (std::size_t r = 0; r < n; ++r) {
+    if (a.keep && !a.keep[r]) continue;
+    const T* z = a.z + r * a.ldz;
+    T* c = a.c + r * a.lds;
+    for (std::size_t i = 0; i < u; i += L)
+      store(c + i, load(z + ldu + i) * load(c + i) + load(z + i) * load(z + 2 * ldu + i));
+  }
+  // act(c) goes into the candidate block, which is no longer needed
+  if (a.act.function == activation_function::softmax) {
+    for (std::size_t r = 0; r < n; ++r)
+      for (std::size_t i = 0; i < u; ++i) a.z[r * a.ldz + 2 * ldu + i] = a.c[r * a.lds + i];
+    activate(a.act, a.z + 2 * ldu, n, a.units, a.ldz);
+  } else {
+    act(a.act, a.c, a.lds, a.z + 2 * ldu, a.ldz, n, u);
+  }
+  for (std::size_t r = 0; r < n; ++r) {
+    if (a.keep && !a.keep[r]) continue;
+    const T* z = a.z + r * a.ldz;
+    T* h = a.h + r * a.lds;
+    for (std::size_t i = 0; i < u; i += L) store(h + i, load(z + 3 * ldu + i) * load(z + 2 * ldu + i));
+  }
+}
+
+/// z and r pre-activations: m[0..2·ldu) += xp[0..2·ldu), then the gate function.
+template <typename T> void gru_zr(const gru_args<T>& a) {
+  constexpr std::size_t L = lanes<T>;
+  for (std::size_t r = 0; r < a.rows; ++r) {
+    const T* xp = a.xp + r * a.ldxp;
+    T* m = a.m + r * a.ldm;
+    for (std::size_t i = 0; i < 2 * a.ldu; i += L) store(m + i, load(m + i) + load(xp + i));
+  }
+  if (a.inner.function == activation_function::softmax) {
+    activate(a.inner, a.m, a.rows, a.units, a.ldm);
+    activate(a.inner, a.m + a.ldu, a.rows, a.units, a.ldm);
+    return;
+  }
+  const auto inner = select_rows<T>(a.inner);
   const std::size_t u = round_up(a.units, L);
+  inner(a.inner, a.m, a.ldm, a.m, a.ldm, a.rows, u);
+  inner(a.inner, a.m + a.ldu, a.ldm, a.m + a.ldu, a.ldm, a.rows, u);
+}
+
+/// h = z·h + (1 − z)·act(candidate), for the rows that are not masked.
+template <typename T> void gru_blend(const gru_args<T>& a) {
+  constexpr std::size_t L = lanes<T>;
+  const std::size_t u = round_up(a.units, L);
+  activate(a.act, a.m + 2 * a.ldu, a.rows, a.units, a.ldm);
   for (std::size_t r = 0; r < a.rows; ++r) {
     if (a.keep && !a.keep[r]) continue;
-    T* z = a.z + r * a.ldz;
-    activate_block(a.inner, z, z, u);                 // i
-    activate_block(a.inner, z + a.ldu, z + a.ldu, u); // f
-    activate_block(a.act, z + 2 * a.ldu, z + 2 * a.ldu, u); // candidate
-    activate_block(a.inner, z + 3 * a.ldu, z + 3 * a.ldu, u); // o
-    T* c = a.c + r * a.lds;
-    T* h = a.h + r * a.lds;
+    const T* m = a.m + r * a.ldm;
+    T* h = a.h + r * a.ldh;
     for (std::size_t i = 0; i < u; i += L) {
-      vec<T> cn = load(z + a.ldu + i) * load(c + i) + load(z + i) * load(z + 2 * a.ldu + i);
-      store(c + i, cn);
+      const vec<T> zg = load(m + i);
+      store(h + i, zg * load(h + i) + (T(1) - zg) * load(m + 2 * a.ldu + i));
     }
-    // h = o ⊙ act(c): the activation goes through z's candidate block as scratch
-    activate_block(a.act, c, z + 2 * a.ldu, u);
-    for (std::size_t i = 0; i < u; i += L) store(h + i, load(z + 3 * a.ldu + i) * load(z + 2 * a.ldu + i));
   }
 }
 
 template <typename T> void gru_after(const gru_args<T>& a) {
   constexpr std::size_t L = lanes<T>;
-  const std::size_t u = round_up(a.units, L);
+  gru_zr(a);
   for (std::size_t r = 0; r < a.rows; ++r) {
-    if (a.keep && !a.keep[r]) continue;
     const T* xp = a.xp + r * a.ldxp;
     T* m = a.m + r * a.ldm;
-    T* h = a.h + r * a.ldh;
-    for (std::size_t i = 0; i < 2 * a.ldu; i += L) store(m + i, load(m + i) + load(xp + i));
-    activate_block(a.inner, m, m, u);
-    activate_block(a.inner, m + a.ldu, m + a.ldu, u);
-    for (std::size_t i = 0; i < u; i += L)
+    for (std::size_t i = 0; i < a.ldu; i += L)
       store(m + 2 * a.ldu + i, load(xp + 2 * a.ldu + i) + load(m + a.ldu + i) * load(m + 2 * a.ldu + i));
-    activate_block(a.act, m + 2 * a.ldu, m + 2 * a.ldu, u);
-    for (std::size_t i = 0; i < u; i += L) {
-      vec<T> zg = load(m + i);
-      store(h + i, zg * load(h + i) + (T(1) - zg) * load(m + 2 * a.ldu + i));
-    }
   }
+  gru_blend(a);
 }
 
 template <typename T> void gru_gates(const gru_args<T>& a) {
   constexpr std::size_t L = lanes<T>;
-  const std::size_t u = round_up(a.units, L);
+  gru_zr(a);
   for (std::size_t r = 0; r < a.rows; ++r) {
-    const T* xp = a.xp + r * a.ldxp;
-    T* m = a.m + r * a.ldm;
-    for (std::size_t i = 0; i < 2 * a.ldu; i += L) store(m + i, load(m + i) + load(xp + i));
-    activate_block(a.inner, m, m, u);
-    activate_block(a.inner, m + a.ldu, m + a.ldu, u);
+    const T* m = a.m + r * a.ldm;
     const T* h = a.h + r * a.ldh;
     T* rh = a.rh + r * a.ldh;
-    for (std::size_t i = 0; i < u; i += L) store(rh + i, load(m + a.ldu + i) * load(h + i));
+    for (std::size_t i = 0; i < a.ldu; i += L) store(rh + i, load(m + a.ldu + i) * load(h + i));
   }
 }
 
-template <typename T> void gru_update(const gru_args<T>& a) {
-  constexpr std::size_t L = lanes<T>;
-  const std::size_t u = round_up(a.units, L);
-  for (std::size_t r = 0; r < a.rows; ++r) {
-    if (a.keep && !a.keep[r]) continue;
-    T* m = a.m + r * a.ldm;
-    T* h = a.h + r * a.ldh;
-    activate_block(a.act, m + 2 * a.ldu, m + 2 * a.ldu, u);
-    for (std::size_t i = 0; i < u; i += L) {
-      vec<T> zg = load(m + i);
-      store(h + i, zg * load(h + i) + (T(1) - zg) * load(m + 2 * a.ldu + i));
-    }
-  }
-}
+template <typename T> void gru_update(const gru_args<T>& a) { gru_blend(a); }
 
 template <typename T>
 void rnn_cell(const act_params& p, const T* z, std::size_t ldz, T* h, std::size_t ldh, std::size_t rows,
               std::size_t n, const std::uint8_t* keep) {
-  const std::size_t u = round_up(n, lanes<T>);
+  T* work = const_cast<T*>(z); // z is this step's scratch
+  activate(p, work, rows, n, ldz);
   for (std::size_t r = 0; r < rows; ++r)
-    if (!keep || keep[r]) activate_block(p, z + r * ldz, h + r * ldh, u);
+    if (!keep || keep[r])
+      for (std::size_t i = 0; i < round_up(n, lanes<T>); ++i) h[r * ldh + i] = z[r * ldz + i];
 }
 
 // ---------------------------------------------------------------------------

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
+#include <utility>
 
 #ifndef HEPNN_VBYTES
 #error "HEPNN_VBYTES must be set by the build (16, 32 or 64)"
@@ -28,7 +30,11 @@ template <typename T> inline vec<T> load(const T* p) {
   return v;
 }
 template <typename T> inline void store(T* p, vec<T> v) { std::memcpy(p, &v, sizeof v); }
-template <typename T> inline vec<T> splat(T x) { return vec<T>{} + x; }
+template <typename T, std::size_t... I> inline vec<T> splat_impl(T x, std::index_sequence<I...>) {
+  return vec<T>{(static_cast<void>(I), x)...};
+}
+/// Broadcast; built from an initializer so that it compiles to one vbroadcast.
+template <typename T> inline vec<T> splat(T x) { return splat_impl(x, std::make_index_sequence<lanes<T>>{}); }
 template <typename V> inline V vmax(V a, V b) { return a > b ? a : b; }
 template <typename V> inline V vmin(V a, V b) { return a < b ? a : b; }
 

@@ -33,8 +33,9 @@ public:
     value_of_.assign(m_.nodes.size(), -1);
     vector_of_.assign(m_.nodes.size(), -1);
     recurrent_op_.assign(m_.nodes.size(), -1);
+    find_consumers();
     for (std::size_t n : shapes_.order)
-      if (shapes_.nodes[n].reachable) compile_node(n);
+      if (shapes_.nodes[n].reachable && value_of_[n] < 0) compile_node(n);
     for (const auto& o : m_.outputs) {
       output_info info{o.name, o.labels, vector_form(o.node), -1};
       if (shapes_.nodes[o.node].sequence) info.sequence_value = value_of_[o.node];
@@ -61,6 +62,68 @@ private:
   std::vector<T> staging_;
   std::vector<int> value_of_, vector_of_, recurrent_op_;
   std::map<std::pair<std::size_t, std::size_t>, op_body> packed_; // (layer, kind tag) → packed body
+  std::vector<std::vector<std::size_t>> consumers_;
+  std::vector<bool> is_output_;
+
+  void find_consumers() {
+    consumers_.assign(m_.nodes.size(), {});
+    is_output_.assign(m_.nodes.size(), false);
+    for (const auto& o : m_.outputs) is_output_[o.node] = true;
+    for (std::size_t n = 0; n < m_.nodes.size(); ++n) {
+      const node& nd = m_.nodes[n];
+      if (!shapes_.nodes[n].reachable || nd.kind == node_kind::input || nd.kind == node_kind::input_sequence) continue;
+      for (std::size_t s : nd.sources) consumers_[s].push_back(n);
+    }
+  }
+
+  /// The only consumer of `n` if it is a same-rank layer node of kind `k`
+  /// and `n` is not an output; otherwise npos.
+  std::size_t sole_layer_consumer(std::size_t n, layer_kind k) const {
+    const std::size_t none = std::numeric_limits<std::size_t>::max();
+    if (is_output_[n] || consumers_[n].size() != 1) return none;
+    const std::size_t c = consumers_[n][0];
+    const node& nc = m_.nodes[c];
+    if (nc.kind != m_.nodes[n].kind) return none; // feed_forward→feed_forward or time_distributed→time_distributed
+    return m_.layers[nc.layer].kind == k ? c : none;
+  }
+
+  /// dense(linear) → normalization [→ activation-only dense] becomes one
+  /// dense layer: W' = diag(w)·W, b' = w ⊙ (b + shift), computed in double.
+  bool fuse_dense(std::size_t n, int src) {
+    const layer& l = m_.layers[m_.nodes[n].layer];
+    if (l.weights.empty() || l.act.function != activation_function::linear) return false;
+    const std::size_t none = std::numeric_limits<std::size_t>::max();
+    const std::size_t norm = sole_layer_consumer(n, layer_kind::normalization);
+    if (norm == none) return false;
+    std::size_t last = norm;
+    activation act = l.act;
+    if (std::size_t a = sole_layer_consumer(norm, layer_kind::dense); a != none) {
+      const layer& al = m_.layers[m_.nodes[a].layer];
+      if (al.weights.empty() && al.bias.empty()) {
+        act = al.act;
+        last = a;
+      }
+    }
+    const layer& nl = m_.layers[m_.nodes[norm].layer];
+    const layer_shape& ls = shapes_.layers[m_.nodes[n].layer];
+    std::vector<double> w(l.weights.size()), b(ls.n_out);
+    for (std::size_t o = 0; o < ls.n_out; ++o) {
+      for (std::size_t i = 0; i < ls.n_in; ++i) w[o * ls.n_in + i] = nl.weights[o] * l.weights[o * ls.n_in + i];
+      b[o] = nl.weights[o] * ((l.bias.empty() ? 0.0 : l.bias[o]) + nl.bias[o]);
+    }
+    op_dense d;
+    d.n_in = ls.n_in;
+    d.has_bias = true;
+    const std::size_t ld = padded<T>(ls.n_out);
+    d.w = pack_gates({&w}, ls.n_in, ls.n_out, ld);
+    d.bias = pack_row(b, ld);
+    d.act = act_params::from(act);
+    d.fused_relu = d.act.is_plain_relu();
+    const int out = like(src, ls.n_out, last);
+    emit(d, {src}, out, last, static_cast<int>(m_.nodes[n].layer));
+    value_of_[n] = value_of_[norm] = value_of_[last] = out;
+    return true;
+  }
 
   // ---- weight packing ----------------------------------------------------
   std::size_t begin_block() {
@@ -155,8 +218,12 @@ private:
       emit(op_input{nd.sources[0], true}, {}, value_of_[n], n);
       break;
     }
-    case node_kind::feed_forward: value_of_[n] = feed_forward(n, vector_form(nd.sources[0])); break;
-    case node_kind::time_distributed: value_of_[n] = feed_forward(n, value_of_[nd.sources[0]]); break;
+    case node_kind::feed_forward:
+    case node_kind::time_distributed: {
+      const int src = nd.kind == node_kind::feed_forward ? vector_form(nd.sources[0]) : value_of_[nd.sources[0]];
+      if (!fuse_dense(n, src)) value_of_[n] = feed_forward(n, src);
+      break;
+    }
     case node_kind::sequence: value_of_[n] = sequence_layer(n, value_of_[nd.sources[0]]); break;
     case node_kind::concatenate: {
       std::vector<int> in;
@@ -486,6 +553,19 @@ template <typename T> std::shared_ptr<const plan<T>> compile(const model& m, con
   p->inputs = m.inputs;
   p->input_sequences = m.input_sequences;
   p->sequential = m.sequential;
+  for (const auto* list : {&m.inputs, &m.input_sequences}) {
+    auto& preps = list == &m.inputs ? p->vector_prep : p->sequence_prep;
+    for (const auto& node : *list) {
+      input_prep prep;
+      for (const auto& v : node.variables) {
+        prep.offset.push_back(v.offset);
+        prep.scale.push_back(v.scale);
+        prep.fallback.push_back(v.default_value.value_or(0.0));
+        prep.has_default.push_back(v.default_value.has_value());
+      }
+      preps.push_back(std::move(prep));
+    }
+  }
   p->replace_defaults = s.replace_defaults;
   p->nan_is_error = s.nan_is_error;
   p->batch_tile = std::max<std::size_t>(s.batch_tile, 1);

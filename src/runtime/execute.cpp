@@ -39,6 +39,21 @@ template <typename T> std::size_t scratch_elements(const plan<T>& p, const op& o
 
 } // namespace
 
+template <typename T>
+double executor<T>::replace(double x, bool sequence, std::size_t node, std::size_t var, std::size_t event,
+                            std::size_t step) const {
+  const input_prep& pr = (sequence ? p_.sequence_prep : p_.vector_prep)[node];
+  if (p_.replace_defaults && pr.has_default[var]) return pr.fallback[var];
+  if (std::isnan(x) && p_.nan_is_error) {
+    const input_node& in = (sequence ? p_.input_sequences : p_.inputs)[node];
+    std::string where = "event " + std::to_string(event);
+    if (sequence) where += ", step " + std::to_string(step);
+    throw input_error(p_.source + ": input '" + in.name + "' variable '" + in.variables[var].name +
+                      "' is NaN and has no default (" + where + ")");
+  }
+  return x;
+}
+
 template <typename T> void executor<T>::sort_events(packing_state& ps) {
   const std::size_t n = events_;
   ps.perm.resize(n);
@@ -126,6 +141,14 @@ template <typename T> void executor<T>::run(const std::vector<bool>* needed, con
   for (std::size_t i = 0; i < p_.ops.size(); ++i) {
     if (needed && !(*needed)[i]) continue;
     const op& o = p_.ops[i];
+    if (i + 1 < p_.ops.size()) {
+      // the weights streaming through the cache evict the plan's own
+      // bookkeeping: fetch the next operation's while this one runs
+      const op& next = p_.ops[i + 1];
+      __builtin_prefetch(&next);
+      __builtin_prefetch(reinterpret_cast<const char*>(&next) + 64);
+      if (next.out >= 0) __builtin_prefetch(&p_.values[next.out]);
+    }
     std::visit(
         [&](const auto& body) {
           using B = std::decay_t<decltype(body)>;

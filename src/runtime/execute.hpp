@@ -9,6 +9,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -66,32 +68,79 @@ public:
 
   /// Fills vector input `index` from `raw(event, variable)`.
   template <class Raw> void gather_vector(std::size_t index, const Raw& raw) {
+    const input_prep& pr = p_.vector_prep[index];
+    const std::size_t n = pr.offset.size();
     for (int v : p_.vector_inputs[index]) {
-      const value_info& val = p_.values[v];
+      const std::size_t ld = p_.values[v].ld;
       T* y = rows(v);
-      const auto& vars = p_.inputs[index].variables;
       for (std::size_t b = 0; b < events_; ++b) {
-        T* row = y + b * val.ld;
-        for (std::size_t i = 0; i < vars.size(); ++i) row[i] = prepare(raw(b, i), vars[i], p_.inputs[index], b, nullptr);
-        for (std::size_t i = vars.size(); i < val.ld; ++i) row[i] = T(0);
+        T* row = y + b * ld;
+        for (std::size_t i = 0; i < n; ++i) {
+          double x = static_cast<double>(raw(b, i));
+          if (__builtin_expect(!(x - x == 0.0), 0)) x = replace(x, false, index, i, b, 0);
+          row[i] = static_cast<T>((x + pr.offset[i]) * pr.scale[i]);
+        }
+        for (std::size_t i = n; i < ld; ++i) row[i] = T(0);
       }
     }
   }
 
+  /// Fills vector input `index` from rows of `stride` values whose first
+  /// variables are the network's, in order (the common, fast case).
+  template <typename V> void gather_vector_rows(std::size_t index, const V* src, std::size_t stride) {
+    const input_prep& pr = p_.vector_prep[index];
+    const std::size_t n = pr.offset.size();
+    const double* off = pr.offset.data();
+    const double* sc = pr.scale.data();
+    for (int v : p_.vector_inputs[index]) {
+      const std::size_t ld = p_.values[v].ld;
+      T* y = rows(v);
+      for (std::size_t b = 0; b < events_; ++b) {
+        const V* s = src + b * stride;
+        T* row = y + b * ld;
+        for (std::size_t i = 0; i < n; ++i) row[i] = static_cast<T>((static_cast<double>(s[i]) + off[i]) * sc[i]);
+        if (__builtin_expect(!all_finite(s, n), 0))
+          for (std::size_t i = 0; i < n; ++i) {
+            const double x = static_cast<double>(s[i]);
+            if (!(x - x == 0.0)) row[i] = static_cast<T>((replace(x, false, index, i, b, 0) + off[i]) * sc[i]);
+          }
+        for (std::size_t i = n; i < ld; ++i) row[i] = T(0);
+      }
+    }
+  }
+
+  /// No NaN or infinity among n values (exponent bits all set), in a form
+  /// the compiler vectorises.
+  template <typename V> static bool all_finite(const V* s, std::size_t n) {
+    using U = std::conditional_t<sizeof(V) == 4, std::uint32_t, std::uint64_t>;
+    constexpr U exponent = sizeof(V) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
+    U bad = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      U u;
+      std::memcpy(&u, s + i, sizeof u);
+      bad |= (u & exponent) == exponent;
+    }
+    return !bad;
+  }
+
   /// Fills sequence input `index` from `raw(event, step, variable)`.
   template <class Raw> void gather_sequence(std::size_t index, const Raw& raw) {
+    const input_prep& pr = p_.sequence_prep[index];
+    const std::size_t n = pr.offset.size();
     for (int v : p_.sequence_inputs[index]) {
       const value_info& val = p_.values[v];
       const packing_state& ps = ws_.packings[val.packing];
       T* y = rows(v);
-      const auto& vars = p_.input_sequences[index].variables;
       for (std::size_t j = 0; j < events_; ++j) {
         const std::size_t b = ps.perm[j];
         for (std::size_t t = 0; t < ps.len[j]; ++t) {
           T* row = y + (ps.offset[t] + j) * val.ld;
-          for (std::size_t i = 0; i < vars.size(); ++i)
-            row[i] = prepare(raw(b, t, i), vars[i], p_.input_sequences[index], b, &t);
-          for (std::size_t i = vars.size(); i < val.ld; ++i) row[i] = T(0);
+          for (std::size_t i = 0; i < n; ++i) {
+            double x = static_cast<double>(raw(b, t, i));
+            if (__builtin_expect(!(x - x == 0.0), 0)) x = replace(x, true, index, i, b, t);
+            row[i] = static_cast<T>((x + pr.offset[i]) * pr.scale[i]);
+          }
+          for (std::size_t i = n; i < val.ld; ++i) row[i] = T(0);
         }
       }
     }
@@ -114,20 +163,8 @@ private:
   std::uint8_t* mask(const value_info& v) { return v.mask < 0 ? nullptr : ws_.mask_ptr[v.mask]; }
   T* scratch() { return reinterpret_cast<T*>(ws_.scratch); }
 
-  template <typename V> T prepare(V raw, const variable& var, const input_node& node, std::size_t event, const std::size_t* step) {
-    double x = static_cast<double>(raw);
-    if (!std::isfinite(x)) {
-      if (p_.replace_defaults && var.default_value) {
-        x = *var.default_value;
-      } else if (std::isnan(x) && p_.nan_is_error) {
-        std::string where = "event " + std::to_string(event);
-        if (step) where += ", step " + std::to_string(*step);
-        throw input_error(p_.source + ": input '" + node.name + "' variable '" + var.name +
-                          "' is NaN and has no default (" + where + ")");
-      }
-    }
-    return static_cast<T>((x + var.offset) * var.scale);
-  }
+  /// A NaN or infinite input: its default, an error, or itself.
+  double replace(double x, bool sequence, std::size_t node, std::size_t var, std::size_t event, std::size_t step) const;
 
   void sort_events(packing_state& ps);
   void derive(packing_state& ps, const packing_state& parent, const packing_info& info);

@@ -121,6 +121,8 @@ binding basic_network<T>::bind(const input_order& order, const std::vector<std::
                              "' has no variable '" + var.name + "'");
         s.columns.push_back(static_cast<std::size_t>(col - it->second.begin()));
       }
+      s.in_order = true;
+      for (std::size_t i = 0; i < s.columns.size(); ++i) s.in_order = s.in_order && s.columns[i] == i;
       out.push_back(std::move(s));
     }
   };
@@ -159,7 +161,8 @@ void basic_network<T>::evaluate(const binding& b, std::span<const T* const> scal
   for (std::size_t k = 0; k < b.scalars_.size(); ++k) {
     const auto& s = b.scalars_[k];
     const T* src = scalars[s.node];
-    ex.gather_vector(k, [&](std::size_t, std::size_t i) { return src[s.columns[i]]; });
+    if (s.in_order) ex.gather_vector_rows(k, src, s.stride);
+    else ex.gather_vector(k, [&](std::size_t, std::size_t i) { return src[s.columns[i]]; });
   }
   for (std::size_t k = 0; k < b.sequences_.size(); ++k) {
     const auto& s = b.sequences_[k];
@@ -199,7 +202,8 @@ void basic_network<T>::evaluate_batch(const binding& b, std::size_t n, std::span
     for (std::size_t k = 0; k < b.scalars_.size(); ++k) {
       const auto& s = b.scalars_[k];
       const T* src = scalars[s.node] + first * s.stride;
-      ex.gather_vector(k, [&](std::size_t e, std::size_t i) { return src[e * s.stride + s.columns[i]]; });
+      if (s.in_order) ex.gather_vector_rows(k, src, s.stride);
+      else ex.gather_vector(k, [&](std::size_t e, std::size_t i) { return src[e * s.stride + s.columns[i]]; });
     }
     for (std::size_t k = 0; k < b.sequences_.size(); ++k) {
       const auto& s = b.sequences_[k];

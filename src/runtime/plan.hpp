@@ -136,9 +136,16 @@ template <typename T> struct aligned_delete {
 template <typename T> using aligned_array = std::unique_ptr<T[], aligned_delete<T>>;
 template <typename T> aligned_array<T> make_aligned(std::size_t n); ///< zero-filled
 
+/// Preprocessing of one input node, in flat arrays for the gather loop.
+struct input_prep {
+  std::vector<double> offset, scale, fallback;
+  std::vector<std::uint8_t> has_default;
+};
+
 template <typename T> struct plan {
   std::string source;
   std::vector<input_node> inputs, input_sequences;
+  std::vector<input_prep> vector_prep, sequence_prep;
   std::vector<value_info> values;
   std::vector<packing_info> packings;
   std::size_t mask_count = 0;

@@ -1,6 +1,7 @@
 #include "support/events.hpp"
 
 #include "support/shared_data.hpp"
+#include "workflow/event_batch.hpp"
 
 #include <cmath>
 #include <limits>
@@ -32,51 +33,6 @@ event_outputs evaluate_named(const basic_network<T>& net, const std::vector<deta
 
 namespace {
 
-/// Buffers in the network's native order for a list of events.
-template <typename T> struct native_buffers {
-  std::vector<std::vector<T>> scalars;
-  std::vector<std::vector<T>> seq_values;
-  std::vector<std::vector<std::size_t>> seq_offsets;
-  std::vector<const T*> scalar_ptrs;
-  std::vector<sequence_batch<T>> seq_batches;
-
-  native_buffers(const basic_network<T>& net, const std::vector<detail::json_event>& events, std::size_t first,
-                 std::size_t count) {
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    for (const auto& node : net.inputs()) {
-      auto& buf = scalars.emplace_back();
-      for (std::size_t e = first; e < first + count; ++e) {
-        const auto& given = events[e].inputs.size() == 1 && net.inputs().size() == 1
-                                ? events[e].inputs.begin()->second
-                                : events[e].inputs.at(node.name);
-        for (const auto& var : node.variables) {
-          auto it = given.find(var.name);
-          buf.push_back(static_cast<T>(it == given.end() ? nan : it->second));
-        }
-      }
-    }
-    for (const auto& node : net.input_sequences()) {
-      auto& buf = seq_values.emplace_back();
-      auto& off = seq_offsets.emplace_back(1, 0);
-      for (std::size_t e = first; e < first + count; ++e) {
-        const auto& ev = events[e];
-        auto it = ev.sequences.size() == 1 && net.input_sequences().size() == 1 ? ev.sequences.begin()
-                                                                                 : ev.sequences.find(node.name);
-        std::size_t steps = 0;
-        if (it != ev.sequences.end() && !it->second.empty()) steps = it->second.begin()->second.size();
-        for (std::size_t t = 0; t < steps; ++t)
-          for (const auto& var : node.variables) {
-            auto col = it->second.find(var.name);
-            buf.push_back(static_cast<T>(col == it->second.end() ? nan : col->second[t]));
-          }
-        off.push_back(off.back() + steps);
-      }
-    }
-    for (auto& s : scalars) scalar_ptrs.push_back(s.data());
-    for (std::size_t k = 0; k < seq_values.size(); ++k) seq_batches.push_back({seq_values[k].data(), seq_offsets[k].data()});
-  }
-};
-
 template <typename T>
 void unpack(const basic_network<T>& net, const binding& b, const std::vector<T>& flat, std::size_t count,
             event_outputs& out) {
@@ -96,11 +52,11 @@ template <typename T>
 event_outputs evaluate_batched(const basic_network<T>& net, const std::vector<detail::json_event>& events,
                                std::size_t tile) {
   const binding b = net.bind(net.native_order());
-  native_buffers<T> in(net, events, 0, events.size());
+  detail::event_batch<T> in(net, events, 0, events.size());
   std::vector<T> flat(events.size() * b.output_size());
   workspace ws;
   (void)tile;
-  net.evaluate_batch(b, events.size(), in.scalar_ptrs, in.seq_batches, flat, ws);
+  net.evaluate_batch(b, events.size(), in.scalar_pointers, in.sequences, flat, ws);
   event_outputs out;
   unpack(net, b, flat, events.size(), out);
   return out;
@@ -112,12 +68,9 @@ event_outputs evaluate_fast(const basic_network<T>& net, const std::vector<detai
   workspace ws;
   event_outputs out;
   for (std::size_t e = 0; e < events.size(); ++e) {
-    native_buffers<T> in(net, events, e, 1);
-    std::vector<sequence_input<T>> seqs;
-    for (std::size_t k = 0; k < in.seq_values.size(); ++k)
-      seqs.push_back({in.seq_values[k].data(), in.seq_offsets[k][1]});
+    detail::event_batch<T> in(net, events, e, 1);
     std::vector<T> flat(b.output_size());
-    net.evaluate(b, in.scalar_ptrs, seqs, flat, ws);
+    net.evaluate(b, in.single_scalars(0), in.single(0), flat, ws);
     unpack(net, b, flat, 1, out);
   }
   return out;

@@ -1,0 +1,331 @@
+// hepnn engine benchmarks (issue 2): float32 evaluation time of the reference
+// networks through the fast path (one event per call) and the batch path,
+// load time of the largest network file, and the machine's own FMA peak,
+// with every batch figure given as a share of that peak.
+//
+// Every benchmark is repeated; the summary at the end gives min and median
+// per event, because these virtual machines are noisy.
+
+#include "hepnn/io.hpp"
+#include "hepnn/network.hpp"
+#include "workflow/event_batch.hpp"
+#include "workflow/json_events.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <spawn.h>
+#include <string>
+#include <sys/wait.h>
+#include <vector>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using hepnn::detail::event_batch;
+using hepnn::detail::json_event;
+
+fs::path shared() { return fs::path(HEPNN_SHARED_DIR); }
+
+double fma_peak_gflops = 0; // float32, one core
+
+// ---- the machine's FMA peak ---------------------------------------------
+// 16 independent accumulator chains: the FMA latency (4 cycles) times two
+// FMA pipes needs at least 8 in flight.
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) double fma_peak_avx512(long n) {
+  __m512 a[16];
+  for (int i = 0; i < 16; ++i) a[i] = _mm512_set1_ps(1e-3f * static_cast<float>(i));
+  const __m512 m = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+  auto t0 = std::chrono::steady_clock::now();
+  for (long k = 0; k < n; ++k)
+    for (int i = 0; i < 16; ++i) a[i] = _mm512_fmadd_ps(a[i], m, b);
+  auto t1 = std::chrono::steady_clock::now();
+  alignas(64) float tmp[16];
+  float s = 0;
+  for (int i = 0; i < 16; ++i) {
+    _mm512_store_ps(tmp, a[i]);
+    for (float v : tmp) s += v;
+  }
+  benchmark::DoNotOptimize(s);
+  return static_cast<double>(n) * 16 * 16 * 2 / std::chrono::duration<double>(t1 - t0).count() / 1e9;
+}
+__attribute__((target("avx2,fma"))) double fma_peak_avx2(long n) {
+  __m256 a[16];
+  for (int i = 0; i < 16; ++i) a[i] = _mm256_set1_ps(1e-3f * static_cast<float>(i));
+  const __m256 m = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+  auto t0 = std::chrono::steady_clock::now();
+  for (long k = 0; k < n; ++k)
+    for (int i = 0; i < 16; ++i) a[i] = _mm256_fmadd_ps(a[i], m, b);
+  auto t1 = std::chrono::steady_clock::now();
+  float s = 0;
+  alignas(32) float tmp[8];
+  for (int i = 0; i < 16; ++i) {
+    _mm256_store_ps(tmp, a[i]);
+    for (float v : tmp) s += v;
+  }
+  benchmark::DoNotOptimize(s);
+  return static_cast<double>(n) * 16 * 8 * 2 / std::chrono::duration<double>(t1 - t0).count() / 1e9;
+}
+#endif
+
+double measure_fma_peak() {
+  double best = 0;
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  for (int r = 0; r < 7; ++r)
+    best = std::max(best, avx512 ? fma_peak_avx512(20'000'000) : fma_peak_avx2(20'000'000));
+#endif
+  return best;
+}
+
+// ---- the networks ---------------------------------------------------------
+
+/// A loaded benchmark network with its events (in native variable order).
+struct subject {
+  std::string name;
+  std::unique_ptr<hepnn::network> net;
+  std::vector<json_event> events;
+  std::size_t macs = 0; ///< per event, averaged over `events`
+};
+
+std::map<std::string, std::shared_ptr<subject>>& subjects() {
+  static std::map<std::string, std::shared_ptr<subject>> s;
+  return s;
+}
+
+/// Events of a zoo inputs.json, or of a lwtnn-test-data case.json.
+std::vector<json_event> case_events(const fs::path& case_json) {
+  auto events = hepnn::detail::read_json_events(case_json.string());
+  return events;
+}
+
+std::size_t event_macs(const hepnn::model& m, const hepnn::network& net, const json_event& e) {
+  std::vector<std::size_t> steps;
+  for (const auto& node : net.input_sequences()) {
+    auto it = e.sequences.find(node.name);
+    steps.push_back(it == e.sequences.end() || it->second.empty() ? 0 : it->second.begin()->second.size());
+  }
+  return hepnn::cost(m).macs(steps);
+}
+
+std::shared_ptr<subject> load_subject(const std::string& name, const fs::path& network_file,
+                                      std::vector<json_event> events) {
+  auto s = std::make_shared<subject>();
+  s->name = name;
+  const hepnn::model m = hepnn::read_network(network_file);
+  s->net = std::make_unique<hepnn::network>(m);
+  s->events = std::move(events);
+  double total = 0;
+  for (const auto& e : s->events) total += static_cast<double>(event_macs(m, *s->net, e));
+  s->macs = static_cast<std::size_t>(total / static_cast<double>(s->events.size()));
+  subjects()[name] = s;
+  return s;
+}
+
+/// lwtnn-test-data cases give one event by variable name (graph layout).
+std::vector<json_event> lwtnn_case_event(const fs::path& dir) {
+  // case.json keeps inputs / input_sequences in the same layout as the zoo's
+  // events, so it reads as a single event.
+  return hepnn::detail::read_json_events((dir / "case.json").string());
+}
+
+/// dips_like events cut to exactly `tracks` tracks (events with fewer are skipped).
+std::vector<json_event> with_tracks(std::vector<json_event> events, std::size_t tracks) {
+  std::vector<json_event> out;
+  for (auto e : events) {
+    bool ok = true;
+    for (auto& [node, vars] : e.sequences)
+      for (auto& [var, values] : vars) {
+        if (values.size() < tracks) ok = false;
+        else values.resize(tracks);
+      }
+    if (ok) out.push_back(std::move(e));
+  }
+  return out;
+}
+
+/// `n` events cycling through the subject's events.
+std::vector<json_event> repeat(const std::vector<json_event>& events, std::size_t n) {
+  std::vector<json_event> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back(events[i % events.size()]);
+  return out;
+}
+
+void fast_path(benchmark::State& state, const std::string& name) {
+  const auto& s = *subjects().at(name);
+  const hepnn::binding b = s.net->bind(s.net->native_order());
+  event_batch<float> in(*s.net, s.events, 0, 1);
+  const auto scalars = in.single_scalars(0);
+  const auto seqs = in.single(0);
+  std::vector<float> out(b.output_size());
+  hepnn::workspace ws;
+  for (auto _ : state) {
+    s.net->evaluate(b, scalars, seqs, out, ws);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["events"] = 1;
+  state.counters["macs"] = static_cast<double>(s.macs);
+}
+
+void batch_path(benchmark::State& state, const std::string& name) {
+  const auto& s = *subjects().at(name);
+  const std::size_t n = static_cast<std::size_t>(state.range(0));
+  const hepnn::binding b = s.net->bind(s.net->native_order());
+  const auto events = repeat(s.events, n);
+  event_batch<float> in(*s.net, events, 0, n);
+  std::vector<float> out(n * b.output_size());
+  hepnn::workspace ws;
+  for (auto _ : state) {
+    s.net->evaluate_batch(b, n, in.scalar_pointers, in.sequences, out, ws);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["events"] = static_cast<double>(n);
+  state.counters["macs"] = static_cast<double>(s.macs);
+}
+
+// ---- loading ----------------------------------------------------------------
+
+void load_in_process(benchmark::State& state) {
+  const fs::path file = shared() / "lwtnn-test-data" / "concat-leakyrelu" / "lwtnn.json";
+  for (auto _ : state) {
+    hepnn::network net(hepnn::read_network(file));
+    benchmark::DoNotOptimize(&net);
+  }
+  state.counters["events"] = 0;
+}
+
+void load_fresh_process(benchmark::State& state) {
+  const std::string file = (shared() / "lwtnn-test-data" / "concat-leakyrelu" / "lwtnn.json").string();
+  const std::string cli = HEPNN_CLI_PATH;
+  for (auto _ : state) {
+    const char* argv[] = {cli.c_str(), "inspect", "--brief", file.c_str(), nullptr};
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", 0x1 /*O_WRONLY*/, 0);
+    pid_t pid = 0;
+    if (posix_spawn(&pid, cli.c_str(), &actions, nullptr, const_cast<char**>(argv), environ) != 0) {
+      state.SkipWithError("cannot start the hepnn tool");
+      break;
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    posix_spawn_file_actions_destroy(&actions);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      state.SkipWithError("hepnn inspect failed");
+      break;
+    }
+  }
+  state.counters["events"] = 0;
+}
+
+// ---- summary --------------------------------------------------------------
+
+struct result {
+  std::vector<double> seconds; ///< per iteration, one entry per repetition
+  double events = 1, macs = 0;
+};
+
+class summary_reporter : public benchmark::ConsoleReporter {
+public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const auto& r : runs) {
+      if (r.run_type != Run::RT_Iteration || r.error_occurred) continue;
+      auto& res = results_[r.run_name.str()];
+      order_.push_back(r.run_name.str());
+      res.seconds.push_back(r.real_accumulated_time / static_cast<double>(r.iterations));
+      if (auto it = r.counters.find("events"); it != r.counters.end()) res.events = it->second.value;
+      if (auto it = r.counters.find("macs"); it != r.counters.end()) res.macs = it->second.value;
+    }
+  }
+  void print_summary() const {
+    std::printf("\nSummary (float32, one thread; FMA peak %.1f GFLOP/s per core)\n", fma_peak_gflops);
+    std::printf("%-44s %14s %14s %10s\n", "benchmark", "min", "median", "peak (min)");
+    std::vector<std::string> seen;
+    for (const auto& name : order_) {
+      if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+      seen.push_back(name);
+      auto s = results_.at(name).seconds;
+      const auto& res = results_.at(name);
+      std::sort(s.begin(), s.end());
+      const double lo = s.front(), med = s[s.size() / 2];
+      if (res.events == 0) {
+        std::printf("%-44s %11.2f ms %11.2f ms\n", name.c_str(), lo * 1e3, med * 1e3);
+        continue;
+      }
+      const double per_lo = lo / res.events, per_med = med / res.events;
+      std::string share = "-";
+      if (res.macs > 0 && fma_peak_gflops > 0) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f %%", 2 * res.macs / per_lo / 1e9 / fma_peak_gflops * 100);
+        share = buf;
+      }
+      std::printf("%-44s %8.0f ns/ev %8.0f ns/ev %10s\n", name.c_str(), per_lo * 1e9, per_med * 1e9, share.c_str());
+    }
+  }
+
+private:
+  std::map<std::string, result> results_;
+  std::vector<std::string> order_;
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (!fs::is_directory(shared())) {
+    std::fprintf(stderr, "hepnn-bench: %s is missing\n", shared().c_str());
+    return 1;
+  }
+  fma_peak_gflops = measure_fma_peak();
+  std::printf("float32 FMA peak of this core: %.1f GFLOP/s\n", fma_peak_gflops);
+
+  const auto ltd = shared() / "lwtnn-test-data";
+  const auto zoo = shared() / "zoo";
+  load_subject("mlp_66_5x100_4", ltd / "Dense_dropout_functional" / "lwtnn.json",
+               lwtnn_case_event(ltd / "Dense_dropout_functional"));
+  load_subject("lstm_2x32_20steps", ltd / "lstm_functional" / "lwtnn.json", lwtnn_case_event(ltd / "lstm_functional"));
+  load_subject("dl1_like_functional", zoo / "dl1_like_functional" / "lwtnn.json",
+               case_events(zoo / "dl1_like_functional" / "inputs.json"));
+  load_subject("dips_like_15_tracks", zoo / "dips_like" / "lwtnn.json",
+               with_tracks(case_events(zoo / "dips_like" / "inputs.json"), 15));
+  load_subject("tau_rnn", zoo / "tau_rnn" / "lwtnn.json", case_events(zoo / "tau_rnn" / "inputs.json"));
+
+  const int reps = 10;
+  for (const auto& [name, s] : subjects()) {
+    benchmark::RegisterBenchmark(("single/" + name).c_str(), fast_path, name)->Repetitions(reps)->MinTime(0.05);
+    for (int n : {16, 256, 4096})
+      benchmark::RegisterBenchmark(("batch/" + name).c_str(), batch_path, name)
+          ->Arg(n)
+          ->Repetitions(reps)
+          ->MinTime(0.05);
+  }
+  benchmark::RegisterBenchmark("load/concat_leakyrelu/in_process", load_in_process)
+      ->Repetitions(reps)
+      ->Unit(benchmark::kMillisecond)
+      ->MinTime(0.1);
+  benchmark::RegisterBenchmark("load/concat_leakyrelu/fresh_process", load_fresh_process)
+      ->Repetitions(reps)
+      ->Iterations(5)
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
+
+  summary_reporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.print_summary();
+  benchmark::Shutdown();
+  return 0;
+}
