@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <immintrin.h>
 #include <type_traits>
 #include <utility>
 
@@ -70,26 +71,47 @@ inline vec<float> vexp(vec<float> x) {
   return in == in ? p : in; // NaN stays NaN
 }
 
-// tanh for float32: odd polynomial near 0, 1 − 2/(e^{2|x|} + 1) elsewhere.
+// 1/x for float32: the hardware estimate refined by one Newton step
+// (relative error about 1e-7, like a division) at a fraction of its cost.
+inline vec<float> vrecip(vec<float> x) {
+#if HEPNN_VBYTES == 64 && defined(__AVX512F__)
+  vec<float> r = _mm512_maskz_rcp14_ps(0xffff, x);
+#elif HEPNN_VBYTES == 32 && defined(__AVX__)
+  vec<float> r = _mm256_rcp_ps(x);
+  r = r * (2.0f - x * r);
+#elif HEPNN_VBYTES == 16 && defined(__SSE__)
+  vec<float> r = _mm_rcp_ps(x);
+  r = r * (2.0f - x * r);
+#else
+  vec<float> r = 1.0f / x;
+#endif
+  return r * (2.0f - x * r);
+}
+
+// tanh for float32: x·P(x²)/Q(x²) on |x| ≤ 9 (beyond, tanh rounds to ±1).
+// The coefficients come from docs/derivations/tanh_rational.py, a
+// relative-error fit; error below 4e-7 relative (about 5 ulp).
 inline vec<float> vtanh(vec<float> x) {
-  vec<float> ax = x < 0 ? -x : x;
-  vec<float> z = x * x;
-  vec<float> p = splat(-5.70498872745e-3f);
-  p = p * z + 2.06390887954e-2f;
-  p = p * z - 5.37397155531e-2f;
-  p = p * z + 1.33314422036e-1f;
-  p = p * z - 3.33332819422e-1f;
-  vec<float> small = p * z * x + x;
-  vec<float> e = vexp(vmin(ax, splat(9.0f)) * 2.0f);
-  vec<float> large = 1.0f - 2.0f / (e + 1.0f);
-  large = x < 0 ? -large : large;
-  vec<float> y = ax < 0.625f ? small : large;
+  const vec<float> c = vmin(vmax(x, splat(-9.0f)), splat(9.0f));
+  const vec<float> s = c * c;
+  vec<float> p = splat(-8.488610476423825e-14f);
+  p = p * s + 5.2779117881707194e-11f;
+  p = p * s - 2.022515666055824e-08f;
+  p = p * s + 1.115429313358618e-05f;
+  p = p * s + 0.0031039549503475428f;
+  p = p * s + 0.13084009289741516f;
+  p = p * s + 1.0f;
+  vec<float> q = splat(0.0002546143368817866f);
+  q = q * s + 0.02449517324566841f;
+  q = q * s + 0.4641733467578888f;
+  q = q * s + 1.0f;
+  const vec<float> y = c * p * vrecip(q);
   return x == x ? y : x;
 }
 
 // sigmoid with lwtnn's clamp to exactly 0 / 1 outside ±30.
 inline vec<float> vsigmoid(vec<float> x) {
-  vec<float> y = 1.0f / (1.0f + vexp(-x));
+  vec<float> y = vrecip(1.0f + vexp(-x));
   y = x < -30.0f ? splat(0.0f) : y;
   y = x > 30.0f ? splat(1.0f) : y;
   return x == x ? y : x;

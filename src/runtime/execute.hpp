@@ -140,7 +140,6 @@ public:
             if (__builtin_expect(!(x - x == 0.0), 0)) x = replace(x, true, index, i, b, t);
             row[i] = static_cast<T>((x + pr.offset[i]) * pr.scale[i]);
           }
-          for (std::size_t i = n; i < val.ld; ++i) row[i] = T(0);
         }
       }
     }
