@@ -98,6 +98,11 @@ template <typename T> struct kernel_table {
   /// y = w ⊙ x + c (rows × n)
   void (*affine)(const T* x, std::size_t ldx, const T* w, const T* c, T* y, std::size_t ldy, std::size_t rows,
                  std::size_t n);
+  /// Input preprocessing of rows of raw values: y = (x + offset) · scale,
+  /// computed in double; returns false if any x is NaN or infinite (then
+  /// the caller redoes those values with their defaults).
+  bool (*prepare)(const T* x, std::size_t ldx, const double* offset, const double* scale, T* y, std::size_t ldy,
+                  std::size_t rows, std::size_t n);
 };
 
 /// The table for the best instruction set of this CPU, or the one named by

@@ -262,7 +262,15 @@ void softmax_rows(float* y, std::size_t rows, std::size_t n, std::size_t ld) {
   const vec<float> neg_inf = splat(-__builtin_inff());
   for (std::size_t r = 0; r < rows; ++r) {
     float* row = y + r * ld;
-    if (n <= L) { // the usual case: a few class probabilities in one vector
+    if (n <= L && rows > 1) { // a batch of a few class probabilities: rows overlap, shuffles are cheap
+      const auto live = idx < float(n);
+      const vec<float> x = live ? load(row) : neg_inf;
+      vec<float> e = vexp(x - fold_lanes<L>(x, true));
+      e = live ? e : vec<float>{};
+      store(row, e * vrecip(fold_lanes<L>(e, false)));
+      continue;
+    }
+    if (n <= L) { // one row of a few class probabilities: short dependency chains
       float top = row[0];
       for (std::size_t i = 1; i < n; ++i) top = row[i] > top ? row[i] : top;
       const auto live = idx < float(n);
@@ -448,9 +456,28 @@ void affine(const T* x, std::size_t ldx, const T* w, const T* c, T* y, std::size
     for (std::size_t i = 0; i < n; i += L) store(y + r * ldy + i, load(x + r * ldx + i) * load(w + i) + load(c + i));
 }
 
+template <typename T>
+bool prepare(const T* x, std::size_t ldx, const double* offset, const double* scale, T* y, std::size_t ldy,
+             std::size_t rows, std::size_t n) {
+  using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  constexpr U exponent = sizeof(T) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
+  U bad = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const T* s = x + r * ldx;
+    T* out = y + r * ldy;
+    for (std::size_t i = 0; i < n; ++i) {
+      U u;
+      std::memcpy(&u, s + i, sizeof u);
+      bad |= (u & exponent) == exponent;
+      out[i] = static_cast<T>((static_cast<double>(s[i]) + offset[i]) * scale[i]);
+    }
+  }
+  return !bad;
+}
+
 template <typename T> constexpr kernel_table<T> make_table() {
-  return {HEPNN_ISA_NAME, &gemm<T>,      &activate<T>, &lstm_cell<T>, &gru_after<T>,
-          &gru_gates<T>,  &gru_update<T>, &rnn_cell<T>, &binary<T>,    &affine<T>};
+  return {HEPNN_ISA_NAME, &gemm<T>,     &activate<T>, &lstm_cell<T>, &gru_after<T>, &gru_gates<T>,
+          &gru_update<T>, &rnn_cell<T>, &binary<T>,   &affine<T>,    &prepare<T>};
 }
 
 constexpr kernel_table<float> float_table = make_table<float>();

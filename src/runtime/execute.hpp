@@ -87,7 +87,7 @@ public:
 
   /// Fills vector input `index` from rows of `stride` values whose first
   /// variables are the network's, in order (the common, fast case).
-  template <typename V> void gather_vector_rows(std::size_t index, const V* src, std::size_t stride) {
+  void gather_vector_rows(std::size_t index, const T* src, std::size_t stride) {
     const input_prep& pr = p_.vector_prep[index];
     const std::size_t n = pr.offset.size();
     const double* off = pr.offset.data();
@@ -95,32 +95,13 @@ public:
     for (int v : p_.vector_inputs[index]) {
       const std::size_t ld = p_.values[v].ld;
       T* y = rows(v);
-      for (std::size_t b = 0; b < events_; ++b) {
-        const V* s = src + b * stride;
-        T* row = y + b * ld;
-        for (std::size_t i = 0; i < n; ++i) row[i] = static_cast<T>((static_cast<double>(s[i]) + off[i]) * sc[i]);
-        if (__builtin_expect(!all_finite(s, n), 0))
-          for (std::size_t i = 0; i < n; ++i) {
-            const double x = static_cast<double>(s[i]);
-            if (!(x - x == 0.0)) row[i] = static_cast<T>((replace(x, false, index, i, b, 0) + off[i]) * sc[i]);
-          }
-        for (std::size_t i = n; i < ld; ++i) row[i] = T(0);
-      }
+      if (p_.kernels->prepare(src, stride, off, sc, y, ld, events_, n)) continue;
+      for (std::size_t b = 0; b < events_; ++b) // rare: some value is NaN or infinite
+        for (std::size_t i = 0; i < n; ++i) {
+          const double x = static_cast<double>(src[b * stride + i]);
+          if (!(x - x == 0.0)) y[b * ld + i] = static_cast<T>((replace(x, false, index, i, b, 0) + off[i]) * sc[i]);
+        }
     }
-  }
-
-  /// No NaN or infinity among n values (exponent bits all set), in a form
-  /// the compiler vectorises.
-  template <typename V> static bool all_finite(const V* s, std::size_t n) {
-    using U = std::conditional_t<sizeof(V) == 4, std::uint32_t, std::uint64_t>;
-    constexpr U exponent = sizeof(V) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
-    U bad = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      U u;
-      std::memcpy(&u, s + i, sizeof u);
-      bad |= (u & exponent) == exponent;
-    }
-    return !bad;
   }
 
   /// Fills sequence input `index` from `raw(event, step, variable)`.
