@@ -326,12 +326,24 @@ model read_sequential(const value& root, context& ctx) {
   return m;
 }
 
+/// The graph format has nodes, an outputs object and inputs with variable
+/// lists; the sequential one has none of these.
+bool is_graph(const value& root) {
+  if (root.find("nodes") || root.find("input_sequences")) return true;
+  if (auto outputs = root.find("outputs"); outputs && outputs->is_object()) return true;
+  if (auto inputs = root.find("inputs"); inputs && inputs->is_array() && inputs->size() > 0) {
+    const auto first = inputs->items().front();
+    return first.is_object() && first.find("variables").has_value();
+  }
+  return false;
+}
+
 model read_any(const simdjson::padded_string& text, const std::string& source) {
   context ctx(source);
   thread_local simdjson::dom::parser parser;
   const value root = detail::json::parse(parser, text, ctx);
   if (!root.is_object()) root.fail("a network file is a JSON object, got " + root.type_name());
-  model m = root.find("nodes") ? read_graph(root, ctx) : read_sequential(root, ctx);
+  model m = is_graph(root) ? read_graph(root, ctx) : read_sequential(root, ctx);
   m.source = source;
   detail::analyse(m);
   return m;
