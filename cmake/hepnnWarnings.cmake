@@ -3,7 +3,7 @@
 function(hepnn_warnings target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Woverloaded-virtual
-    -Wnull-dereference -Wimplicit-fallthrough -Wno-psabi)
+    -Wimplicit-fallthrough -Wno-psabi)
   if(HEPNN_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

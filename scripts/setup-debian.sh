@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages hepnn needs to build and test. Each is chosen
+# on purpose (docs/dependencies.md); nothing is downloaded from elsewhere.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config   # toolchain
+  libsimdjson-dev                    # network and config JSON: fast DOM parsing (load-time target)
+  libgtest-dev libbenchmark-dev      # tests and benchmarks
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} Debian packages are installed"
+  exit 0
+fi
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,114 @@
+// The hepnn tool as a user runs it: output, files, exit codes, messages.
+#include "support/events.hpp"
+#include "support/shared_data.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sys/wait.h>
+
+namespace hepnn::test {
+namespace {
+
+struct run_result {
+  int status = -1;
+  std::string out, err;
+};
+
+/// Runs `hepnn <args>`; stdout and stderr are captured separately.
+run_result hepnn_cli(const std::string& args) {
+  const auto dir = std::filesystem::temp_directory_path() / ("hepnn-cli-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string cmd = std::string(HEPNN_CLI) + " " + args + " >" + (dir / "out").string() + " 2>" + (dir / "err").string();
+  run_result r;
+  const int raw = std::system(cmd.c_str());
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  auto slurp = [](const std::filesystem::path& p) {
+    std::ifstream f(p);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  r.out = slurp(dir / "out");
+  r.err = slurp(dir / "err");
+  std::filesystem::remove_all(dir);
+  return r;
+}
+
+std::filesystem::path zoo(const std::string& m) { return shared_dir() / "zoo" / m; }
+
+TEST(cli, eval_reproduces_lwtnn_on_a_zoo_model) {
+  for (const char* precision : {"float32", "float64"}) {
+    const auto r = hepnn_cli("eval " + (zoo("tau_rnn") / "lwtnn.json").string() + " --inputs " +
+                             (zoo("tau_rnn") / "inputs.json").string() + " --precision " + precision);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto tmp = std::filesystem::temp_directory_path() / "hepnn-cli-out.json";
+    std::ofstream(tmp) << r.out;
+    const auto c = compare(read_expected((zoo("tau_rnn") / "lwtnn_outputs.json").string()), read_expected(tmp.string()));
+    std::filesystem::remove(tmp);
+    EXPECT_LE(c.max_abs, std::string(precision) == "float32" ? 1e-5 : 1e-10) << c.worst;
+    EXPECT_EQ(c.values, 24u);
+    EXPECT_NE(r.err.find("evaluated 24 events"), std::string::npos) << r.err;
+  }
+}
+
+TEST(cli, eval_prints_17_significant_digits) {
+  const auto r = hepnn_cli("eval " + (zoo("act_sigmoid") / "lwtnn.json").string() + " --inputs " +
+                           (zoo("act_sigmoid") / "inputs.json").string() + " --precision float64");
+  ASSERT_EQ(r.status, 0) << r.err;
+  // e.g. "out_0": 0.47024778074353520 style: 17 digits survive the round trip
+  EXPECT_NE(r.out.find("\"events\""), std::string::npos);
+  const auto pos = r.out.find("\": 0.");
+  ASSERT_NE(pos, std::string::npos);
+  const auto end = r.out.find_first_of(",\n", pos);
+  EXPECT_GE(end - pos - 3, 18u) << r.out.substr(pos, end - pos);
+}
+
+TEST(cli, eval_writes_the_output_file_atomically) {
+  const auto out = std::filesystem::temp_directory_path() / "hepnn-cli-eval.json";
+  std::filesystem::remove(out);
+  auto r = hepnn_cli("eval " + (zoo("act_tanh") / "lwtnn.json").string() + " --inputs " +
+                     (zoo("act_tanh") / "inputs.json").string() + " -o " + out.string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(out));
+  // a failing run leaves the previous file untouched and no temporary behind
+  const auto before = std::filesystem::file_size(out);
+  r = hepnn_cli("eval /nonexistent.json --inputs " + (zoo("act_tanh") / "inputs.json").string() + " -o " + out.string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(std::filesystem::file_size(out), before);
+  for (const auto& e : std::filesystem::directory_iterator(out.parent_path()))
+    EXPECT_EQ(e.path().filename().string().find("hepnn-cli-eval.json.tmp"), std::string::npos);
+  std::filesystem::remove(out);
+}
+
+TEST(cli, errors_and_exit_codes) {
+  auto r = hepnn_cli("eval /nonexistent/net.json --inputs x.json");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "hepnn eval: error: /nonexistent/net.json: cannot read the file: No such file or directory\n");
+  r = hepnn_cli("eval net.json --inputs x.json --precision float16");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--precision must be float32 or float64, not 'float16'"), std::string::npos);
+  r = hepnn_cli("eval net.json --frobnicate");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown option '--frobnicate'"), std::string::npos);
+  r = hepnn_cli("transmogrify");
+  EXPECT_EQ(r.status, 2);
+  r = hepnn_cli("--version");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out.rfind("hepnn ", 0), 0u);
+}
+
+TEST(cli, inspect_describes_the_network) {
+  const auto r = hepnn_cli("inspect " + (shared_dir() / "lwtnn-test-data" / "Dense_dropout_functional" / "lwtnn.json").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("parameters: 47504"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("multiply-adds per evaluation: 47000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("'node_0' (66 variables)"), std::string::npos) << r.out;
+  const auto lstm = hepnn_cli("inspect --brief " + (shared_dir() / "lwtnn-test-data" / "lstm_functional" / "lwtnn.json").string());
+  ASSERT_EQ(lstm.status, 0) << lstm.err;
+  // 2 × LSTM(32) per step: 4·(8+32)·32 + 4·(32+32)·32 = 13312 multiply-adds, plus the final dense 32·4
+  EXPECT_NE(lstm.out.find("multiply-adds per evaluation: 128 + 13312 per step of 'node_0'"), std::string::npos) << lstm.out;
+}
+
+} // namespace
+} // namespace hepnn::test
