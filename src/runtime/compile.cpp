@@ -8,6 +8,7 @@
 #include "hepnn/errors.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <limits>
 #include <map>
@@ -45,6 +46,23 @@ public:
     std::stable_partition(p_.ops.begin(), p_.ops.end(),
                           [](const op& o) { return std::holds_alternative<op_input>(o.body); });
     assign_slots();
+    auto ref = [&](int v) {
+      value_ref r;
+      if (v < 0) return r;
+      const value_info& val = p_.values[v];
+      r.slot = val.slot;
+      r.ld = static_cast<std::uint32_t>(val.ld);
+      r.width = static_cast<std::uint32_t>(val.width);
+      r.packing = val.sequence ? static_cast<std::int32_t>(val.packing) : -1;
+      return r;
+    };
+    for (auto& o : p_.ops) {
+      o.x = ref(o.in.empty() ? -1 : o.in[0]);
+      o.y = ref(o.out);
+    }
+    p_.mask_packing.assign(p_.mask_count, 0);
+    for (const auto& v : p_.values)
+      if (v.mask >= 0) p_.mask_packing[static_cast<std::size_t>(v.mask)] = v.packing;
     p_.vector_inputs.resize(p_.inputs.size());
     p_.sequence_inputs.resize(p_.input_sequences.size());
     for (const auto& o : p_.ops)
@@ -548,7 +566,9 @@ private:
 } // namespace
 
 template <typename T> std::shared_ptr<const plan<T>> compile(const model& m, const compile_settings& s) {
+  static std::atomic<std::uint64_t> next_id{1};
   auto p = std::make_shared<plan<T>>();
+  p->id = next_id++;
   p->source = m.source;
   p->inputs = m.inputs;
   p->input_sequences = m.input_sequences;

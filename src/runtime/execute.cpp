@@ -104,6 +104,11 @@ template <typename T> void executor<T>::layout_steps(packing_state& ps) {
 }
 
 template <typename T> void executor<T>::reserve() {
+  // the same plan and the same row counts as last time: the layout stands
+  bool same = ws_.plan == p_.id && ws_.events_laid_out == events_ && ws_.rows.size() == ws_.packings.size();
+  for (std::size_t k = 0; same && k < ws_.packings.size(); ++k) same = ws_.rows[k] == ws_.packings[k].rows;
+  if (same) return;
+  ws_.plan = 0; // invalid until the layout below is complete
   std::size_t bytes = 0;
   std::size_t scratch = 0;
   for (const auto& o : p_.ops) scratch = std::max(scratch, scratch_elements(p_, o, events_, ws_.packings));
@@ -111,11 +116,9 @@ template <typename T> void executor<T>::reserve() {
     const std::size_t r = s.sequence ? ws_.packings[s.packing].rows : events_;
     return align64(std::max<std::size_t>(r, 1) * s.ld * sizeof(T));
   };
+  auto mask_bytes = [&](std::size_t k) { return align64(std::max<std::size_t>(ws_.packings[p_.mask_packing[k]].rows, 1)); };
   for (const auto& s : p_.slots) bytes += slot_bytes(s);
-  std::vector<std::size_t> mask_rows(p_.mask_count, 0);
-  for (const auto& v : p_.values)
-    if (v.mask >= 0) mask_rows[v.mask] = ws_.packings[v.packing].rows;
-  for (std::size_t r : mask_rows) bytes += align64(std::max<std::size_t>(r, 1));
+  for (std::size_t k = 0; k < p_.mask_count; ++k) bytes += mask_bytes(k);
   bytes += align64(scratch * sizeof(T)) + 64;
   if (bytes > ws_.capacity) {
     ws_.memory = make_aligned<std::byte>(bytes);
@@ -130,10 +133,14 @@ template <typename T> void executor<T>::reserve() {
   ws_.mask_ptr.resize(p_.mask_count);
   for (std::size_t k = 0; k < p_.mask_count; ++k) {
     ws_.mask_ptr[k] = reinterpret_cast<std::uint8_t*>(at);
-    at += align64(std::max<std::size_t>(mask_rows[k], 1));
+    at += mask_bytes(k);
   }
   ws_.scratch = at;
   if (ws_.keep.size() < events_) ws_.keep.resize(events_);
+  ws_.rows.resize(ws_.packings.size());
+  for (std::size_t k = 0; k < ws_.packings.size(); ++k) ws_.rows[k] = ws_.packings[k].rows;
+  ws_.events_laid_out = events_;
+  ws_.plan = p_.id;
 }
 
 template <typename T> void executor<T>::run(const std::vector<bool>* needed, const std::vector<bool>* wanted_values) {
@@ -141,13 +148,9 @@ template <typename T> void executor<T>::run(const std::vector<bool>* needed, con
   for (std::size_t i = 0; i < p_.ops.size(); ++i) {
     if (needed && !(*needed)[i]) continue;
     const op& o = p_.ops[i];
-    if (i + 1 < p_.ops.size()) {
-      // the weights streaming through the cache evict the plan's own
-      // bookkeeping: fetch the next operation's while this one runs
-      const op& next = p_.ops[i + 1];
-      __builtin_prefetch(&next);
-      __builtin_prefetch(reinterpret_cast<const char*>(&next) + 64);
-      if (next.out >= 0) __builtin_prefetch(&p_.values[next.out]);
+    if (const auto* d = std::get_if<op_dense>(&o.body)) { // the common case, without the visit
+      dense(o, *d);
+      continue;
     }
     std::visit(
         [&](const auto& body) {
@@ -171,30 +174,27 @@ template <typename T> void executor<T>::run(const std::vector<bool>* needed, con
 }
 
 template <typename T> void executor<T>::dense(const op& o, const op_dense& d) {
-  const value_info& xv = p_.values[o.in[0]];
-  const value_info& yv = p_.values[o.out];
-  const std::size_t n = row_count(yv);
-  const T* x = rows(o.in[0]);
-  T* y = rows(o.out);
+  const std::size_t n = rows_of(o.y);
+  const T* x = at(o.x);
+  T* y = at(o.y);
   if (d.has_matrix) {
     gemm_args<T> g;
-    g.x = x, g.ldx = xv.ld, g.m = n, g.k = d.n_in;
-    g.w = p_.at(d.w), g.ldw = yv.ld, g.n = yv.ld;
+    g.x = x, g.ldx = o.x.ld, g.m = n, g.k = d.n_in;
+    g.w = p_.at(d.w), g.ldw = o.y.ld, g.n = o.y.ld;
     g.bias = d.has_bias ? p_.at(d.bias) : nullptr;
-    g.y = y, g.ldy = yv.ld, g.relu = d.fused_relu;
+    g.y = y, g.ldy = o.y.ld, g.relu = d.fused_relu;
     p_.kernels->gemm(g);
   } else {
-    copy_rows(x, xv.ld, y, yv.ld, n, yv.ld);
+    copy_rows(x, o.x.ld, y, o.y.ld, n, o.y.ld);
     if (d.has_bias)
-      for (std::size_t r = 0; r < n; ++r) p_.kernels->binary(binary_op::add, y + r * yv.ld, 0, p_.at(d.bias), 0, y + r * yv.ld, 0, 1, yv.ld);
+      for (std::size_t r = 0; r < n; ++r)
+        p_.kernels->binary(binary_op::add, y + r * o.y.ld, 0, p_.at(d.bias), 0, y + r * o.y.ld, 0, 1, o.y.ld);
   }
-  if (!d.fused_relu) p_.kernels->activate(d.act, y, n, yv.width, yv.ld);
+  if (!d.fused_relu && d.act.function != activation_function::linear) p_.kernels->activate(d.act, y, n, o.y.width, o.y.ld);
 }
 
 template <typename T> void executor<T>::affine(const op& o, const op_affine& a) {
-  const value_info& xv = p_.values[o.in[0]];
-  const value_info& yv = p_.values[o.out];
-  p_.kernels->affine(rows(o.in[0]), xv.ld, p_.at(a.scale), p_.at(a.shift), rows(o.out), yv.ld, row_count(yv), yv.ld);
+  p_.kernels->affine(at(o.x), o.x.ld, p_.at(a.scale), p_.at(a.shift), at(o.y), o.y.ld, rows_of(o.y), o.y.ld);
 }
 
 template <typename T> void executor<T>::prelu(const op& o, const op_prelu& a) {

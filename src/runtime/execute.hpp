@@ -37,6 +37,10 @@ struct hepnn::workspace::state {
   std::vector<std::uint8_t> keep;
   std::byte* scratch = nullptr;
   std::vector<std::size_t> events; ///< sort helper
+  // the layout above was made for this plan, event count and packing rows
+  std::uint64_t plan = 0;
+  std::size_t events_laid_out = 0;
+  std::vector<std::size_t> rows;
 };
 
 namespace hepnn::detail {
@@ -142,6 +146,10 @@ private:
   std::size_t row_count(const value_info& v) const { return v.sequence ? ws_.packings[v.packing].rows : events_; }
   std::uint8_t* mask(const value_info& v) { return v.mask < 0 ? nullptr : ws_.mask_ptr[v.mask]; }
   T* scratch() { return reinterpret_cast<T*>(ws_.scratch); }
+  T* at(const value_ref& r) const { return reinterpret_cast<T*>(ws_.slot_ptr[r.slot]); }
+  std::size_t rows_of(const value_ref& r) const {
+    return r.packing < 0 ? events_ : ws_.packings[static_cast<std::size_t>(r.packing)].rows;
+  }
 
   /// A NaN or infinite input: its default, an error, or itself.
   double replace(double x, bool sequence, std::size_t node, std::size_t var, std::size_t event, std::size_t step) const;

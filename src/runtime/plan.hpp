@@ -108,11 +108,20 @@ struct op_masking {
 using op_body = std::variant<op_input, op_dense, op_affine, op_prelu, op_maxout, op_highway, op_recurrent, op_conv1d,
                              op_embedding, op_concat, op_merge, op_reduce, op_masking>;
 
+/// What an operation needs to know of a value at run time, kept inside the
+/// op so that the hot path touches one cache line per operation.
+struct value_ref {
+  int slot = -1;
+  std::uint32_t ld = 0, width = 0;
+  std::int32_t packing = -1; ///< -1: a vector (one row per event)
+};
+
 struct op {
   op_body body;
   std::vector<int> in;
   int out = -1;
   bool in_place = false; ///< out shares its slot with in[0]
+  value_ref x, y;        ///< in[0] and out, filled once slots are assigned
   std::size_t node = 0;
   int layer = -1;
 };
@@ -143,12 +152,16 @@ struct input_prep {
 };
 
 template <typename T> struct plan {
+  /// Unique for the life of the process: workspaces remember the plan they
+  /// were laid out for by this number (an address could be reused).
+  std::uint64_t id = 0;
   std::string source;
   std::vector<input_node> inputs, input_sequences;
   std::vector<input_prep> vector_prep, sequence_prep;
   std::vector<value_info> values;
   std::vector<packing_info> packings;
   std::size_t mask_count = 0;
+  std::vector<std::size_t> mask_packing; ///< packing whose rows each mask follows
   std::vector<op> ops;
   std::vector<output_info> outputs;
   std::vector<slot_info> slots;

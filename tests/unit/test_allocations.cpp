@@ -77,6 +77,53 @@ TEST(allocations, none_after_warm_up_float64) {
   for (const char* m : {"dl1_like_functional", "tau_rnn"}) no_allocations_after_warm_up<double>(m);
 }
 
+TEST(allocations, none_with_masks_backward_scans_and_convolutions) {
+  // hepnn's extensions: masking, a reset_after GRU scanning backwards, pooling, conv1d
+  const char* json = R"({"inputs": [], "input_sequences": [{"name": "x", "variables": [
+      {"name": "a", "offset": 0, "scale": 1}, {"name": "b", "offset": 0, "scale": 1}]}],
+    "nodes": [{"type": "input_sequence", "sources": [0], "size": 2}, {"type": "masking", "sources": [0], "mask_value": 0},
+              {"type": "time_distributed", "sources": [1], "layer_index": 0}, {"type": "sum", "sources": [2]},
+              {"type": "sequence", "sources": [1], "layer_index": 1}, {"type": "mean", "sources": [2]},
+              {"type": "sequence", "sources": [0], "layer_index": 2}, {"type": "max_pool", "sources": [6]},
+              {"type": "concatenate", "sources": [3, 4, 5, 7]}],
+    "layers": [{"architecture": "dense", "weights": [1, 1], "bias": [1], "activation": "tanh"},
+               {"architecture": "gru", "activation": "tanh", "inner_activation": "sigmoid", "reset_after": true, "go_backwards": true,
+                "components": {"z": {"weights": [0.3, 0.1], "U": [0.4], "bias": [0.1], "recurrent_bias": [0.05]},
+                               "r": {"weights": [-0.2, 0.2], "U": [0.6], "bias": [-0.1], "recurrent_bias": [0.02]},
+                               "h": {"weights": [0.5, 0.3], "U": [0.7], "bias": [0.2], "recurrent_bias": [0.3]}}},
+               {"architecture": "conv1d", "weights": [1, 2, 3, 4], "bias": [0.5], "dilation_rate": 1, "padding": "same", "activation": "linear"}],
+    "outputs": {"all": {"node_index": 8, "labels": ["s", "g", "m", "c"]}}})";
+  const network net(parse_network(json, "masked.json"));
+  const binding b = net.bind(net.native_order());
+  // 6 events of 0..5 steps, some steps all zero (masked)
+  std::vector<float> values;
+  std::vector<std::size_t> offsets{0};
+  for (std::size_t e = 0; e < 6; ++e) {
+    for (std::size_t t = 0; t < e; ++t) {
+      values.push_back(t % 2 ? 0.0f : 0.5f * float(e));
+      values.push_back(t % 2 ? 0.0f : -0.25f * float(t));
+    }
+    offsets.push_back(values.size() / 2);
+  }
+  sequence_batch<float> seq[] = {{values.data(), offsets.data()}};
+  std::vector<float> out(6 * b.output_size());
+  workspace ws;
+  net.evaluate_batch(b, 6, {}, seq, out, ws);
+  for (std::size_t e = 0; e < 6; ++e) {
+    sequence_input<float> one[] = {{values.data() + 2 * offsets[e], offsets[e + 1] - offsets[e]}};
+    net.evaluate(b, {}, one, out, ws);
+  }
+  const long before = allocations.load();
+  for (int round = 0; round < 3; ++round) {
+    net.evaluate_batch(b, 6, {}, seq, out, ws);
+    for (std::size_t e = 0; e < 6; ++e) {
+      sequence_input<float> one[] = {{values.data() + 2 * offsets[e], offsets[e + 1] - offsets[e]}};
+      net.evaluate(b, {}, one, out, ws);
+    }
+  }
+  EXPECT_EQ(allocations.load() - before, 0);
+}
+
 TEST(allocations, the_counter_sees_allocations_inside_the_library) {
   // the first evaluation with a fresh workspace must allocate: if the count
   // stayed 0 here, the zero counts above would prove nothing
