@@ -33,7 +33,9 @@ struct act_params {
 
 /// y[m × n] = (c ? c : bias ? bias : 0) + x[m × k] · w[k × n], then relu if asked.
 /// w is a transposed weight matrix (k × n, row stride ldw); n is a multiple of
-/// row_align<T>. c may alias y.
+/// row_align<T>. ldw may be smaller than n when the columns beyond ldw are
+/// don't-care outputs: then rows are read into the next one, and a vector
+/// of readable slack must follow the matrix. c may alias y.
 template <typename T> struct gemm_args {
   const T* x = nullptr;
   std::size_t ldx = 0, m = 0, k = 0;

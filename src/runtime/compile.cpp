@@ -133,7 +133,8 @@ private:
     d.n_in = ls.n_in;
     d.has_bias = true;
     const std::size_t ld = padded<T>(ls.n_out);
-    d.w = pack_gates({&w}, ls.n_in, ls.n_out, ld);
+    d.w = pack_dense(w, ls.n_in, ls.n_out);
+    d.ldw = dense_stride(ls.n_out);
     d.bias = pack_row(b, ld);
     d.act = act_params::from(act);
     d.fused_relu = d.act.is_plain_relu();
@@ -169,6 +170,21 @@ private:
           staging_[off + i * cols + g * ld + o] = static_cast<T>((*mats[g])[o * n_in + i]);
     return off;
   }
+  /// A dense layer's transposed matrix with rows only 16-byte aligned
+  /// (stride round_up(n_out, 16 bytes)): a single event streams about 10 %
+  /// fewer bytes than with 64-byte rows. The kernels still compute whole
+  /// vectors, reading into the next row for the don't-care padding lanes, so
+  /// a vector of slack follows the matrix.
+  std::size_t pack_dense(const std::vector<double>& w, std::size_t n_in, std::size_t n_out) {
+    const std::size_t ld = dense_stride(n_out);
+    std::size_t off = begin_block();
+    staging_.resize(off + n_in * ld + row_align<T>, T(0));
+    for (std::size_t o = 0; o < n_out; ++o)
+      for (std::size_t i = 0; i < n_in; ++i) staging_[off + i * ld + o] = static_cast<T>(w[o * n_in + i]);
+    return off;
+  }
+  static std::size_t dense_stride(std::size_t n_out) { return round_up(n_out, 16 / sizeof(T)); }
+
   std::size_t pack_biases(const std::vector<const std::vector<double>*>& rows, std::size_t ld) {
     std::size_t off = begin_block();
     staging_.resize(off + rows.size() * ld, T(0));
@@ -297,7 +313,8 @@ private:
         d.has_matrix = !l.weights.empty();
         d.has_bias = !l.bias.empty();
         const std::size_t ld = padded<T>(ls.n_out);
-        if (d.has_matrix) d.w = pack_gates({&l.weights}, ls.n_in, ls.n_out, ld);
+        if (d.has_matrix) d.w = pack_dense(l.weights, ls.n_in, ls.n_out);
+        d.ldw = dense_stride(ls.n_out);
         if (d.has_bias) d.bias = pack_row(l.bias, ld);
         d.act = act_params::from(l.act);
         d.fused_relu = d.has_matrix && d.act.is_plain_relu();

@@ -180,7 +180,7 @@ template <typename T> void executor<T>::dense(const op& o, const op_dense& d) {
   if (d.has_matrix) {
     gemm_args<T> g;
     g.x = x, g.ldx = o.x.ld, g.m = n, g.k = d.n_in;
-    g.w = p_.at(d.w), g.ldw = o.y.ld, g.n = o.y.ld;
+    g.w = p_.at(d.w), g.ldw = d.ldw, g.n = o.y.ld;
     g.bias = d.has_bias ? p_.at(d.bias) : nullptr;
     g.y = y, g.ldy = o.y.ld, g.relu = d.fused_relu;
     p_.kernels->gemm(g);

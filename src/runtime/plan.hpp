@@ -47,7 +47,8 @@ struct op_input {
   bool sequence = false;
 };
 struct op_dense {
-  std::size_t n_in = 0, w = 0, bias = 0; ///< arena offsets; w == npos: no matrix
+  std::size_t n_in = 0, w = 0, bias = 0; ///< arena offsets
+  std::size_t ldw = 0;                   ///< row stride of the transposed matrix
   bool has_matrix = true, has_bias = false, fused_relu = false;
   act_params act;
 };
