@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config   # toolchain
   libsimdjson-dev                    # network and config JSON: fast DOM parsing (load-time target)
+  libhdf5-dev                        # Keras .h5 files, dumper ntuples, tau-ID files
+  libzip-dev                         # Keras 3 .keras archives
   libgtest-dev libbenchmark-dev      # tests and benchmarks
 )
 

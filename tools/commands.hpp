@@ -5,5 +5,7 @@ namespace hepnn::cli {
 
 int run_eval(int argc, char** argv);
 int run_inspect(int argc, char** argv);
+int run_convert(int argc, char** argv);
+int run_split(int argc, char** argv);
 
 } // namespace hepnn::cli

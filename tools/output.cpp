@@ -1,6 +1,7 @@
 #include "output.hpp"
 
 #include "hepnn/errors.hpp"
+#include "workflow/files.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -11,21 +12,7 @@
 namespace hepnn::cli {
 
 void write_file_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw error(path + ": cannot create the output file: " + std::strerror(errno));
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  const int close_failed = std::fclose(f);
-  if (!ok || close_failed) {
-    std::remove(tmp.c_str());
-    throw error(path + ": writing the output file failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw error(path + ": cannot move the output into place: " + ec.message());
-  }
+  detail::write_file_atomically(path, text);
 }
 
 void report_summary(const char* verb, std::size_t count, const char* what, double seconds) {

@@ -589,7 +589,6 @@ template <typename T> std::shared_ptr<const plan<T>> compile(const model& m, con
   p->source = m.source;
   p->inputs = m.inputs;
   p->input_sequences = m.input_sequences;
-  p->sequential = m.sequential;
   for (const auto* list : {&m.inputs, &m.input_sequences}) {
     auto& preps = list == &m.inputs ? p->vector_prep : p->sequence_prep;
     for (const auto& node : *list) {

@@ -108,8 +108,8 @@ binding basic_network<T>::bind(const input_order& order, const std::vector<std::
     for (const auto& node : nodes) {
       binding::source s;
       auto it = std::find_if(given.begin(), given.end(), [&](const auto& g) { return g.first == node.name; });
-      // lwtnn's sequential networks have one unnamed input: accept any single node
-      if (it == given.end() && p.sequential && given.size() == 1) it = given.begin();
+      // one node on each side: names need not match (lwtnn's sequential files name none)
+      if (it == given.end() && nodes.size() == 1 && given.size() == 1) it = given.begin();
       if (it == given.end())
         throw config_error(p.source + ": the input order has no " + kind + " node '" + node.name + "'");
       s.node = static_cast<std::size_t>(it - given.begin());
@@ -233,7 +233,8 @@ template <typename T>
 void run_named(const detail::plan<T>& p, detail::executor<T>& ex, const node_map& inputs, const seq_node_map& sequences) {
   auto find_node = [&](const auto& map, const std::string& name, const char* kind) -> const auto& {
     auto it = map.find(name);
-    if (it == map.end() && p.sequential && map.size() == 1) it = map.begin();
+    const std::size_t nodes = std::string(kind) == "sequence" ? p.input_sequences.size() : p.inputs.size();
+    if (it == map.end() && nodes == 1 && map.size() == 1) it = map.begin();
     if (it == map.end()) throw input_error(p.source + ": no " + std::string(kind) + " input node '" + name + "' given");
     return it->second;
   };

@@ -171,7 +171,6 @@ template <typename T> struct plan {
   aligned_array<T> arena; ///< all packed weights, in execution order
   std::size_t arena_size = 0;
   const kernel_table<T>* kernels = nullptr;
-  bool sequential = false;
   bool replace_defaults = true;
   bool nan_is_error = true;
   std::size_t batch_tile = 256;

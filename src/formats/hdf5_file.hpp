@@ -1,0 +1,118 @@
+#pragma once
+// A small RAII layer over the HDF5 C library for what hepnn reads and
+// writes: Keras weight files, dumper ntuples and tau-ID files. Every error
+// names the file and the object path. HDF5 types stay in this header's
+// implementation; callers see strings, shapes and doubles.
+
+#include "hepnn/errors.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hepnn::detail::h5 {
+
+/// An open HDF5 object (file, group, dataset, attribute, type, space, list).
+class handle {
+public:
+  handle() = default;
+  explicit handle(std::int64_t id) : id_(id) {}
+  handle(const handle&) = delete;
+  handle& operator=(const handle&) = delete;
+  handle(handle&& o) noexcept : id_(o.id_) { o.id_ = -1; }
+  handle& operator=(handle&& o) noexcept;
+  ~handle();
+  std::int64_t get() const noexcept { return id_; }
+  explicit operator bool() const noexcept { return id_ >= 0; }
+
+private:
+  std::int64_t id_ = -1;
+};
+
+struct dataset_info {
+  std::vector<std::size_t> shape;
+  bool is_float = false, is_integer = false, is_compound = false, is_string = false;
+};
+
+class file;
+
+/// A group inside a file (the root group too).
+class group {
+public:
+  group(const file& f, std::string path, handle h);
+  const std::string& path() const noexcept { return path_; }
+  const file& owner() const noexcept { return *file_; }
+
+  bool has(const std::string& name) const;          ///< a link of this name exists
+  bool has_group(const std::string& name) const;
+  bool has_dataset(const std::string& name) const;
+  group open_group(const std::string& name) const;  ///< throws naming the path
+  std::vector<std::string> members() const;         ///< link names in creation or name order
+
+  bool has_attribute(const std::string& name) const;
+  /// A string attribute (fixed or variable length, bytes or UTF-8; trailing NULs stripped).
+  std::string string_attribute(const std::string& name) const;
+  std::optional<std::string> maybe_string_attribute(const std::string& name) const;
+  /// A 1-D string array attribute. An empty numeric array (how Keras writes
+  /// "no weights") reads as an empty list. Keras splits long ones into
+  /// name0, name1, ...: those are joined.
+  std::vector<std::string> string_list_attribute(const std::string& name) const;
+
+  dataset_info info(const std::string& dataset) const;
+  /// A numeric dataset converted to double, row-major.
+  std::vector<double> read(const std::string& dataset, dataset_info* shape = nullptr) const;
+
+  handle& raw() { return h_; }
+  const handle& raw() const { return h_; }
+
+private:
+  const file* file_;
+  std::string path_;
+  handle h_;
+  std::string where(const std::string& name) const;
+};
+
+class file {
+public:
+  /// Opens an existing file read-only; throws config_error naming it if it
+  /// is missing, truncated or not HDF5.
+  static file open(const std::string& path);
+  /// Opens an HDF5 file held in memory (e.g. inside a .keras zip); `name`
+  /// is used in messages.
+  static file open_image(std::vector<char> image, const std::string& name);
+  /// Creates (truncates) a file for writing.
+  static file create(const std::string& path);
+
+  const std::string& name() const noexcept { return name_; }
+  group root() const;
+  group open_group(const std::string& path) const { return root().open_group(path); }
+  handle& raw() { return h_; }
+  const handle& raw() const { return h_; }
+
+  [[noreturn]] void fail(const std::string& path, const std::string& message) const;
+
+private:
+  std::string name_;
+  std::shared_ptr<std::vector<char>> image_; // keeps an in-memory image alive
+  handle h_;
+};
+
+/// Whether the file starts with the HDF5 signature.
+bool is_hdf5(const std::string& path);
+
+// ---- writing (for `hepnn split` and score files) -------------------------
+
+/// Copies `source` (a group of another file) to `dest_parent/name`.
+void copy_group(const group& source, group& dest_parent, const std::string& name);
+/// Writes a scalar variable-length UTF-8 string attribute.
+void write_string_attribute(group& g, const std::string& name, const std::string& value);
+/// Writes a 1-D fixed-length byte-string array attribute (as h5py writes bytes).
+void write_string_list_attribute(group& g, const std::string& name, const std::vector<std::string>& values);
+
+/// Silences HDF5's own error printing (errors come back as exceptions).
+void quiet();
+
+} // namespace hepnn::detail::h5

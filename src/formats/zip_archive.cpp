@@ -1,0 +1,66 @@
+#include "formats/zip_archive.hpp"
+
+#include "hepnn/errors.hpp"
+
+#include <zip.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace hepnn::detail {
+
+bool is_zip(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char sig[4] = {};
+  in.read(sig, 4);
+  return in.gcount() == 4 && std::memcmp(sig, "PK\x03\x04", 4) == 0;
+}
+
+zip_archive::zip_archive(const std::string& path) : path_(path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw config_error(path + ": cannot read the file: No such file or directory");
+  int err = 0;
+  zip_ = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err);
+  if (!zip_) {
+    zip_error_t ze;
+    zip_error_init_with_code(&ze, err);
+    std::string msg = zip_error_strerror(&ze);
+    zip_error_fini(&ze);
+    throw config_error(path + ": not a readable zip archive (" + msg + ")");
+  }
+}
+
+zip_archive::~zip_archive() {
+  if (zip_) zip_discard(static_cast<zip_t*>(zip_));
+}
+
+bool zip_archive::has(const std::string& entry) const {
+  return zip_name_locate(static_cast<zip_t*>(zip_), entry.c_str(), 0) >= 0;
+}
+
+std::vector<std::string> zip_archive::entries() const {
+  std::vector<std::string> out;
+  const zip_int64_t n = zip_get_num_entries(static_cast<zip_t*>(zip_), 0);
+  for (zip_int64_t i = 0; i < n; ++i)
+    if (const char* name = zip_get_name(static_cast<zip_t*>(zip_), static_cast<zip_uint64_t>(i), 0)) out.emplace_back(name);
+  return out;
+}
+
+std::vector<char> zip_archive::read(const std::string& entry) const {
+  auto* z = static_cast<zip_t*>(zip_);
+  zip_stat_t st;
+  zip_stat_init(&st);
+  if (zip_stat(z, entry.c_str(), 0, &st) < 0 || !(st.valid & ZIP_STAT_SIZE))
+    throw config_error(path_ + ": the archive has no entry '" + entry + "'");
+  zip_file_t* f = zip_fopen(z, entry.c_str(), 0);
+  if (!f) throw config_error(path_ + ": cannot open entry '" + entry + "' of the archive");
+  std::vector<char> data(static_cast<std::size_t>(st.size));
+  const zip_int64_t got = zip_fread(f, data.data(), st.size);
+  zip_fclose(f);
+  if (got < 0 || static_cast<zip_uint64_t>(got) != st.size)
+    throw config_error(path_ + ": entry '" + entry + "' is truncated or damaged");
+  return data;
+}
+
+} // namespace hepnn::detail

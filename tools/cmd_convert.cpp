@@ -1,0 +1,80 @@
+// hepnn convert: a Keras model (and its variables file) → a network file.
+// hepnn split: a full-model .h5 → architecture JSON + weights .h5.
+#include "args.hpp"
+#include "commands.hpp"
+#include "output.hpp"
+
+#include "hepnn/io.hpp"
+#include "hepnn/keras.hpp"
+#include "hepnn/variables.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+namespace hepnn::cli {
+
+int run_convert(int argc, char** argv) {
+  arguments args("convert", "MODEL [WEIGHTS] [--variables VARS.json] -o NETWORK.json [--lwtnn]",
+                 {
+                     {{"--variables"}, true, "variables file (lwtnn graph or sequential form) with names, offsets, scales, labels", "VARS.json"},
+                     {{"-o", "--output"}, true, "the network file to write (without --variables: the template to fill)", "FILE"},
+                     {{"--lwtnn"}, false, "write a file lwtnn reads; refuse what lwtnn would evaluate differently"},
+                 });
+  args.parse(argc, argv, 2);
+  if (args.help_requested()) {
+    std::fputs(args.usage().c_str(), stdout);
+    std::fputs("\nMODEL is a Keras full-model .h5, a .keras archive, or an architecture JSON followed by its\n"
+               "WEIGHTS .h5. Without --variables the output is a template variables file to fill in.\n",
+               stdout);
+    return 0;
+  }
+  const auto& pos = args.positional();
+  if (pos.empty() || pos.size() > 2) throw usage_error("expected MODEL [WEIGHTS]");
+  if (!args.has("--output")) throw usage_error("-o FILE is required");
+  const std::string out = args.get("--output");
+  const auto start = std::chrono::steady_clock::now();
+  convert_options options;
+  options.lwtnn = args.has("--lwtnn");
+  std::optional<variables_spec> vars;
+  if (auto v = args.maybe("--variables")) vars = read_variables(*v);
+  const conversion c = convert_keras(pos[0], pos.size() > 1 ? pos[1] : std::string(), vars ? &*vars : nullptr, options);
+  for (const auto& n : c.notes) std::fprintf(stderr, "hepnn convert: note: %s\n", n.c_str());
+  if (!vars) {
+    write_file_atomically(out, write_variables(c.template_variables));
+    std::fprintf(stderr,
+                 "hepnn convert: no --variables given: wrote the variables template to %s\n"
+                 "  fill in the names, offsets, scales and labels, then run\n"
+                 "  hepnn convert %s%s%s --variables %s -o NETWORK.json\n",
+                 out.c_str(), pos[0].c_str(), pos.size() > 1 ? " " : "", pos.size() > 1 ? pos[1].c_str() : "", out.c_str());
+    return 0;
+  }
+  write_options w;
+  w.lwtnn = options.lwtnn;
+  if (!c.keras_version.empty()) w.provenance["keras_version"] = c.keras_version;
+  save_network(c.network, out, w);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::fprintf(stderr, "hepnn convert: wrote %s (%zu layers, %zu nodes, Keras %s) in %.1f ms\n", out.c_str(),
+               c.network.layers.size(), c.network.nodes.size(), c.keras_version.empty() ? "1.x" : c.keras_version.c_str(), ms);
+  return 0;
+}
+
+int run_split(int argc, char** argv) {
+  arguments args("split", "MODEL.h5 [-a architecture.json] [-w weights.h5]",
+                 {
+                     {{"-a", "--architecture"}, true, "architecture JSON to write (default architecture.json)", "FILE"},
+                     {{"-w", "--weights"}, true, "weights HDF5 to write (default weights.h5)", "FILE"},
+                 });
+  args.parse(argc, argv, 2);
+  if (args.help_requested()) {
+    std::fputs(args.usage().c_str(), stdout);
+    return 0;
+  }
+  if (args.positional().size() != 1) throw usage_error("expected one full-model .h5 file");
+  const std::string arch = args.get("--architecture", "architecture.json");
+  const std::string weights = args.get("--weights", "weights.h5");
+  split_keras_model(args.positional()[0], arch, weights);
+  std::fprintf(stderr, "hepnn split: wrote %s and %s\n", arch.c_str(), weights.c_str());
+  return 0;
+}
+
+} // namespace hepnn::cli
