@@ -7,6 +7,8 @@
 // per event, because these virtual machines are noisy.
 
 #include "hepnn/io.hpp"
+#include "hepnn/keras.hpp"
+#include "hepnn/variables.hpp"
 #include "hepnn/network.hpp"
 #include "workflow/event_batch.hpp"
 #include "workflow/json_events.hpp"
@@ -231,6 +233,17 @@ void load_fresh_process(benchmark::State& state) {
   state.counters["events"] = 0;
 }
 
+void convert_largest(benchmark::State& state) {
+  // the zoo's largest model (umami_like: 2.4 MB as an lwtnn file), from its full-model .h5
+  const fs::path dir = shared() / "zoo" / "umami_like";
+  const auto vars = hepnn::read_variables(dir / "variables.json");
+  for (auto _ : state) {
+    auto c = hepnn::convert_keras(dir / "model.h5", {}, &vars);
+    benchmark::DoNotOptimize(hepnn::write_network(c.network).size());
+  }
+  state.counters["events"] = 0;
+}
+
 // ---- summary --------------------------------------------------------------
 
 struct result {
@@ -314,6 +327,10 @@ int main(int argc, char** argv) {
           ->MinTime(0.05);
   }
   benchmark::RegisterBenchmark("load/concat_leakyrelu/in_process", load_in_process)
+      ->Repetitions(reps)
+      ->Unit(benchmark::kMillisecond)
+      ->MinTime(0.1);
+  benchmark::RegisterBenchmark("convert/umami_like_model_h5", convert_largest)
       ->Repetitions(reps)
       ->Unit(benchmark::kMillisecond)
       ->MinTime(0.1);

@@ -110,5 +110,43 @@ TEST(cli, inspect_describes_the_network) {
   EXPECT_NE(lstm.out.find("multiply-adds per evaluation: 128 + 13312 per step of 'node_0'"), std::string::npos) << lstm.out;
 }
 
+TEST(cli, convert_then_eval_reproduces_the_keras_reference) {
+  const auto dir = std::filesystem::temp_directory_path() / ("hepnn-cli-convert-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto net = (dir / "tau.json").string();
+  auto r = hepnn_cli("convert " + (zoo("tau_rnn") / "model.keras").string() + " --variables " +
+                     (zoo("tau_rnn") / "variables.json").string() + " -o " + net);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("Keras 3.15.1"), std::string::npos) << r.err;
+  r = hepnn_cli("eval " + net + " --inputs " + (zoo("tau_rnn") / "inputs.json").string() + " --precision float64");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ofstream(dir / "out.json") << r.out;
+  EXPECT_LE(compare(read_expected((zoo("tau_rnn") / "outputs.json").string()), read_expected((dir / "out.json").string())).max_abs,
+            1e-10);
+  // without --variables: the template to fill
+  r = hepnn_cli("convert " + (zoo("tau_rnn") / "architecture.json").string() + " " + (zoo("tau_rnn") / "weights.h5").string() +
+                " -o " + (dir / "template.json").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("wrote the variables template"), std::string::npos);
+  std::ifstream t(dir / "template.json");
+  const std::string tmpl((std::istreambuf_iterator<char>(t)), {});
+  EXPECT_NE(tmpl.find("\"variable_0\""), std::string::npos);
+  // a failing conversion leaves no file behind
+  r = hepnn_cli("convert " + (zoo("gru_reset_after") / "model.h5").string() + " --variables " +
+                (zoo("gru_reset_after") / "variables.json").string() + " --lwtnn -o " + (dir / "lwtnn.json").string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("layer 'gru' (GRU): reset_after"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "lwtnn.json"));
+  for (const auto& e : std::filesystem::directory_iterator(dir)) EXPECT_EQ(e.path().string().find(".tmp-"), std::string::npos);
+  // split
+  r = hepnn_cli("split " + (zoo("tau_rnn") / "model.h5").string() + " -a " + (dir / "a.json").string() + " -w " +
+                (dir / "w.h5").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = hepnn_cli("convert " + (dir / "a.json").string() + " " + (dir / "w.h5").string() + " --variables " +
+                (zoo("tau_rnn") / "variables.json").string() + " -o " + (dir / "split.json").string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::filesystem::remove_all(dir);
+}
+
 } // namespace
 } // namespace hepnn::test
