@@ -7,5 +7,6 @@ int run_eval(int argc, char** argv);
 int run_inspect(int argc, char** argv);
 int run_convert(int argc, char** argv);
 int run_split(int argc, char** argv);
+int run_vardict(int argc, char** argv);
 
 } // namespace hepnn::cli

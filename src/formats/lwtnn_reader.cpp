@@ -343,6 +343,10 @@ model read_any(const simdjson::padded_string& text, const std::string& source) {
   thread_local simdjson::dom::parser parser;
   const value root = detail::json::parse(parser, text, ctx);
   if (!root.is_object()) root.fail("a network file is a JSON object, got " + root.type_name());
+  if (auto h = root.find("hepnn"); h && h->is_object())
+    if (auto v = h->find("format_version"); v && v->index() > static_cast<std::size_t>(network_format_version))
+      v->fail("written by a newer hepnn (format version " + v->scalar_text() + "; this one reads up to " +
+              std::to_string(network_format_version) + ")");
   model m = is_graph(root) ? read_graph(root, ctx) : read_sequential(root, ctx);
   m.source = source;
   detail::analyse(m);

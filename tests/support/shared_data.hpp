@@ -36,6 +36,10 @@ private:
 /// the mean magnitude is at most 1, relative otherwise.
 double lwtnn_rule_difference(double expected, double actual);
 
+/// Equal as JSON values (numbers to `relative`); `where` receives the path of
+/// the first difference.
+bool json_equal(const detail::json::value& a, const detail::json::value& b, double relative, std::string& where);
+
 /// gtest parameter names must be alphanumeric.
 std::string test_name(std::string s);
 

@@ -1,0 +1,78 @@
+// Athena's track conventions (workflow.md §7.1–§7.3): sequence names
+// `tracks_<selection>_<sort>` and the names of selections and orders.
+#include "hepnn/ftag.hpp"
+
+#include <regex>
+
+namespace hepnn::ftag {
+
+std::string_view to_string(track_selection s) noexcept {
+  switch (s) {
+  case track_selection::all: return "all";
+  case track_selection::ip3d: return "ip3d";
+  case track_selection::dips_tight_upgrade: return "dipsTightUpgrade";
+  case track_selection::dips_loose_upgrade: return "dipsLooseUpgrade";
+  case track_selection::dips_loose_202102: return "dipsLoose202102";
+  case track_selection::loose_202102_no_ip_cuts: return "loose202102NoIpCuts";
+  case track_selection::r22default: return "r22default";
+  case track_selection::r22loose: return "r22loose";
+  }
+  return "?";
+}
+
+std::string_view to_string(track_sort s) noexcept {
+  switch (s) {
+  case track_sort::sd0: return "sd0sort";
+  case track_sort::abs_sd0: return "absSd0sort";
+  case track_sort::pt: return "ptsort";
+  case track_sort::abs_d0: return "absD0DescendingSort";
+  }
+  return "?";
+}
+
+std::optional<track_selection> selection_named(std::string_view name) {
+  for (auto s : {track_selection::all, track_selection::ip3d, track_selection::dips_tight_upgrade,
+                 track_selection::dips_loose_upgrade, track_selection::dips_loose_202102,
+                 track_selection::loose_202102_no_ip_cuts, track_selection::r22default, track_selection::r22loose})
+    if (to_string(s) == name) return s;
+  return std::nullopt;
+}
+
+std::optional<track_sort> sort_named(std::string_view name) {
+  for (auto s : {track_sort::sd0, track_sort::abs_sd0, track_sort::pt, track_sort::abs_d0})
+    if (to_string(s) == name) return s;
+  return std::nullopt;
+}
+
+track_convention parse_sequence_name(std::string_view name) {
+  // Athena matches ordered regex lists and takes the first match
+  // (FlavorTagDiscriminants createGetterConfig); "absSd0sort" before "sd0sort"
+  const std::string n(name);
+  track_convention c;
+  static const std::pair<const char*, track_sort> sorts[] = {{".*absSd0sort", track_sort::abs_sd0},
+                                                             {".*sd0sort", track_sort::sd0},
+                                                             {".*ptsort", track_sort::pt},
+                                                             {".*absD0DescendingSort", track_sort::abs_d0}};
+  for (const auto& [re, s] : sorts)
+    if (std::regex_match(n, std::regex(re))) {
+      c.sort = s;
+      break;
+    }
+  static const std::pair<const char*, track_selection> selections[] = {
+      {".*_ip3d_.*", track_selection::ip3d},
+      {".*_dipsTightUpgrade_.*", track_selection::dips_tight_upgrade},
+      {".*_dipsLooseUpgrade_.*", track_selection::dips_loose_upgrade},
+      {".*_all_.*", track_selection::all},
+      {".*_dipsLoose202102_.*", track_selection::dips_loose_202102},
+      {".*_loose202102NoIpCuts_.*", track_selection::loose_202102_no_ip_cuts},
+      {".*_r22default_.*", track_selection::r22default},
+      {".*_r22loose_.*", track_selection::r22loose}};
+  for (const auto& [re, s] : selections)
+    if (std::regex_match(n, std::regex(re))) {
+      c.selection = s;
+      break;
+    }
+  return c;
+}
+
+} // namespace hepnn::ftag
