@@ -8,6 +8,7 @@ packages=(
   libsimdjson-dev                    # network and config JSON: fast DOM parsing (load-time target)
   libhdf5-dev                        # Keras .h5 files, dumper ntuples, tau-ID files
   libzip-dev                         # Keras 3 .keras archives
+  zlib1g-dev                         # PNG plots of the validation (deflate)
   libyaml-cpp-dev                    # umami's variables YAML and check configs (anchors, merge keys)
   libgtest-dev libbenchmark-dev      # tests and benchmarks
 )

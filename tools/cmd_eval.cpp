@@ -1,35 +1,27 @@
-// hepnn eval: evaluate a network on events.
+// hepnn eval: evaluate a network on events given as JSON, or score every jet
+// of a training-dataset-dumper ntuple into a score file.
 #include "args.hpp"
 #include "commands.hpp"
+#include "ftag_options.hpp"
 #include "output.hpp"
+#include "progress.hpp"
 
+#include "formats/hdf5_file.hpp"
 #include "hepnn/io.hpp"
 #include "hepnn/network.hpp"
 #include "workflow/json_events.hpp"
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 namespace hepnn::cli {
+namespace {
 
-int run_eval(int argc, char** argv) {
-  arguments args("eval", "NETWORK.json --inputs EVENTS.json [options]",
-                 {
-                     {{"--inputs"}, true, "events as JSON (the zoo's inputs.json layout)", "EVENTS.json"},
-                     {{"--precision"}, true, "float32 (default) or float64", "PRECISION"},
-                     {{"-o", "--output"}, true, "write the outputs here instead of standard output", "FILE"},
-                 });
-  args.parse(argc, argv, 2);
-  if (args.help_requested()) {
-    std::fputs(args.usage().c_str(), stdout);
-    return 0;
-  }
-  if (args.positional().size() != 1) throw usage_error("expected one network file");
-  if (!args.has("--inputs")) throw usage_error("--inputs EVENTS.json is required");
+int eval_json(const arguments& args) {
   const std::string precision = args.get("--precision", "float32");
   if (precision != "float32" && precision != "float64")
     throw usage_error("--precision must be float32 or float64, not '" + precision + "'");
-
   const auto start = std::chrono::steady_clock::now();
   const model m = read_network(args.positional()[0]);
   const auto events = detail::read_json_events(args.get("--inputs"));
@@ -40,6 +32,63 @@ int run_eval(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report_summary("evaluated", events.size(), "events", seconds);
   return 0;
+}
+
+int eval_ntuple(const arguments& args) {
+  ftag::score_options o;
+  o.network = args.positional()[0];
+  o.input = args.positional()[1];
+  if (!args.has("--output")) throw usage_error("-o SCORES.h5 is required when scoring an ntuple");
+  o.output = args.get("--output");
+  apply_ntuple_options(args, o);
+  o.copy_fields = split_list(args.all("--copy"));
+  progress_bar bar("jets");
+  o.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total); };
+  const auto s = ftag::score_ntuple(o);
+  bar.finish();
+  if (!s.tracks_dataset.empty())
+    std::fprintf(stderr, "hepnn: tracks from '%s': %s; %zu valid tracks, %zu fed to the network\n", s.tracks_dataset.c_str(),
+                 s.track_handling.c_str(), s.tracks_seen, s.tracks_used);
+  std::string names;
+  for (const auto& n : s.score_names) names += (names.empty() ? "" : ", ") + n;
+  std::fprintf(stderr, "hepnn: wrote %s (jets: %s)\n", o.output.c_str(), names.c_str());
+  report_summary("scored", s.jets, "jets", s.seconds);
+  return 0;
+}
+
+} // namespace
+
+int run_eval(int argc, char** argv) {
+  std::vector<option> opts = {
+      {{"--inputs"}, true, "events as JSON (the zoo's inputs.json layout)", "EVENTS.json"},
+      {{"-o", "--output"}, true, "JSON: write the outputs here instead of standard output; ntuple: the score file", "FILE"},
+      {{"--copy"}, true, "ntuple: also copy these jet fields into the score file (comma-separated, repeatable)", "FIELDS",
+       true},
+  };
+  for (auto& o : ntuple_options()) opts.push_back(std::move(o));
+  arguments args("eval",
+                 "NETWORK.json --inputs EVENTS.json [options]\n"
+                 "       hepnn eval NETWORK.json NTUPLE.h5 -o SCORES.h5 [options]\n\n"
+                 "With an ntuple (a training-dataset-dumper file: a 'jets' table and track tables with a 'valid'\n"
+                 "field), every jet is scored. Network inputs are read from the fields of the same name, with\n"
+                 "Athena's derived inputs (log_ptfrac, log_dr_nansafe, pt, abs_eta, ...) and *_isDefaults flags;\n"
+                 "tracks are selected and ordered as the sequence input's name says (tracks_r22default_sd0sort ...).",
+                 std::move(opts));
+  args.parse(argc, argv, 2);
+  if (args.help_requested()) {
+    std::fputs(args.usage().c_str(), stdout);
+    return 0;
+  }
+  const auto& pos = args.positional();
+  if (pos.size() == 2) {
+    if (args.has("--inputs")) throw usage_error("--inputs is for JSON events; an ntuple is given as the second argument");
+    if (std::filesystem::exists(pos[1]) && !detail::h5::is_hdf5(pos[1]))
+      throw usage_error(pos[1] + " is not an HDF5 file (JSON events are passed with --inputs)");
+    return eval_ntuple(args);
+  }
+  if (pos.size() != 1) throw usage_error("expected a network file, and an ntuple or --inputs EVENTS.json");
+  if (!args.has("--inputs")) throw usage_error("--inputs EVENTS.json (or an ntuple as second argument) is required");
+  return eval_json(args);
 }
 
 } // namespace hepnn::cli

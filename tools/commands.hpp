@@ -8,5 +8,6 @@ int run_inspect(int argc, char** argv);
 int run_convert(int argc, char** argv);
 int run_split(int argc, char** argv);
 int run_vardict(int argc, char** argv);
+int run_check(int argc, char** argv);
 
 } // namespace hepnn::cli

@@ -22,7 +22,8 @@ const command commands[] = {
     {"convert", hepnn::cli::run_convert, "convert a Keras model (.h5, .keras, JSON + weights) to a network file"},
     {"split", hepnn::cli::run_split, "split a full-model .h5 into architecture JSON and weights"},
     {"vardict", hepnn::cli::run_vardict, "umami's variables file from a scale dict and a variables YAML"},
-    {"eval", hepnn::cli::run_eval, "evaluate a network on events (JSON)"},
+    {"eval", hepnn::cli::run_eval, "evaluate a network on events (JSON) or score a dumper ntuple"},
+    {"check", hepnn::cli::run_check, "compare scores with an ntuple's reference scores (umami's table)"},
     {"inspect", hepnn::cli::run_inspect, "describe a network: inputs, outputs, layers, cost"},
 };
 

@@ -8,6 +8,9 @@
 #include "hepnn/network.hpp"
 
 #include <filesystem>
+#include <functional>
+#include <limits>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -97,6 +100,9 @@ public:
   /// are n_jets rows of score_names().
   void evaluate_batch(std::size_t n_jets, std::span<const double> jets, std::span<const double> tracks,
                       std::span<const std::size_t> offsets, std::span<T> scores, workspace& ws) const;
+  /// After evaluate / evaluate_batch with `ws`: the tracks jet `j` of that
+  /// batch fed the network, after selection.
+  std::size_t tracks_used(std::size_t j, workspace& ws) const;
 
   struct impl;
 
@@ -108,5 +114,108 @@ extern template class basic_tagger<float>;
 extern template class basic_tagger<double>;
 using tagger = basic_tagger<float>;
 using tagger64 = basic_tagger<double>;
+
+
+// ---- dumper ntuples -------------------------------------------------------------
+
+/// Scoring a training-dataset-dumper file: a 1-D compound `jets` dataset and
+/// 2-D compound track datasets (jets × slots) with a `valid` field.
+struct score_options {
+  std::filesystem::path network; ///< a network file (any format read_network reads)
+  /// A network already in memory (e.g. just converted); used instead of `network`.
+  std::shared_ptr<const model> network_model;
+  std::filesystem::path input;   ///< the dumper HDF5 file
+  std::filesystem::path output;  ///< the score file to write (atomically)
+  std::string jets = "jets";
+  /// The track dataset; empty: the only one the file has.
+  std::string tracks;
+  tagger_options tagger;
+  bool float64 = false;
+  std::size_t chunk = 2048; ///< jets read and evaluated at a time
+  /// Jet fields copied into the score file next to the scores (as float64).
+  std::vector<std::string> copy_fields;
+  /// Called after each chunk with (jets done, jets in the file).
+  std::function<void(std::size_t, std::size_t)> progress;
+};
+
+struct score_summary {
+  std::size_t jets = 0, tracks_seen = 0, tracks_used = 0;
+  std::string tracks_dataset;        ///< empty when the network reads no tracks
+  std::string track_handling;        ///< basic_tagger::track_handling()
+  std::vector<std::string> score_names;
+  double seconds = 0;                ///< wall time of the whole job
+};
+
+/// Evaluates the network on every jet of `input` and writes one row of
+/// scores per jet, in input order, to the 1-D compound dataset `jets` of
+/// `output`: the score_names(), then (for networks reading tracks) the
+/// tracks each jet fed in `n_tracks_field`, then the copied fields. Memory
+/// stays bounded by `chunk`; a failure leaves no output.
+score_summary score_ntuple(const score_options& options);
+inline constexpr const char* n_tracks_field = "n_tracks_used";
+
+/// The scores of every jet as evaluate() computes them, in memory, plus the
+/// number of tracks each jet fed to the network (−1 without tracks).
+struct scored_jets {
+  std::vector<std::string> score_names;
+  std::vector<double> scores; ///< jets × score_names
+  std::vector<int> n_tracks;
+  std::string tracks_dataset, track_handling;
+};
+scored_jets score_jets(const score_options& options);
+
+/// A score file written by score_ntuple: the scores (as named in its
+/// `scores` attribute) and the tracks each jet fed (empty without tracks).
+struct score_file {
+  std::vector<std::string> names;
+  std::vector<std::vector<double>> columns; ///< one per name, one value per jet
+  std::vector<int> n_tracks;
+};
+score_file read_score_file(const std::filesystem::path& path);
+
+/// Reads columns of a 1-D compound dataset (e.g. reference scores) as doubles.
+std::vector<std::vector<double>> read_jet_columns(const std::filesystem::path& file, const std::string& dataset,
+                                                  const std::vector<std::string>& fields);
+/// The field names of a compound dataset.
+std::vector<std::string> table_fields(const std::filesystem::path& file, const std::string& dataset);
+
+// ---- validation (umami's check_lwtnn_model.py) ---------------------------------
+
+/// One jet's evaluated and reference values.
+struct jet_difference {
+  std::size_t index = 0;
+  double diff = 0;
+  int n_tracks = -1;
+  std::vector<double> evaluated, reference; ///< one per compared label
+};
+
+struct comparison {
+  std::vector<std::string> evaluated_fields, reference_fields;
+  std::vector<jet_difference> jets; ///< every compared jet, worst first
+  std::size_t counted = 0;          ///< jets with n_tracks < ntracks_max (the table's denominator)
+  double max_diff = 0;
+  std::size_t nan_mismatches = 0;   ///< NaN on one side only (counted as infinitely different)
+};
+
+/// |evaluated − reference| per jet, the largest over the compared labels.
+/// `n_tracks` may be empty. Jets with n_tracks >= ntracks_max are excluded,
+/// and so are jets whose `include` entry is false (when given).
+comparison compare_scores(const std::vector<std::string>& evaluated_fields,
+                          const std::vector<std::vector<double>>& evaluated,
+                          const std::vector<std::string>& reference_fields,
+                          const std::vector<std::vector<double>>& reference, const std::vector<int>& n_tracks,
+                          double ntracks_max = std::numeric_limits<double>::infinity(),
+                          const std::vector<bool>& include = {});
+
+/// umami's thresholds: {1,2,3,4,5} × 10^e for e = −6 … −1.
+std::vector<double> umami_thresholds();
+/// The share (%) of counted jets above each threshold, umami's table lines
+/// "Differences off 1.0e-06 1.34%", stopping after the first 0 %.
+std::string differences_table(const comparison& c);
+/// Every compared jet, worst first, as CSV (diff, evaluated…, reference…, index, ntrks).
+std::string differences_csv(const comparison& c);
+/// A histogram of log10 |Δ| (SVG text, or PNG bytes), with the tolerance marked.
+std::string differences_svg(const comparison& c, double tolerance, const std::string& title);
+std::string differences_png(const comparison& c, double tolerance, const std::string& title);
 
 } // namespace hepnn::ftag

@@ -1,0 +1,78 @@
+#pragma once
+// Compound ("table") datasets as the training-dataset-dumper writes them: a
+// 1-D `jets` table and 2-D per-jet tables such as `tracks` (jets × slots).
+// Rows are read in slices, so memory stays bounded whatever the file size;
+// the selected fields arrive converted to double. Score files are written
+// the same way, appended slice by slice.
+
+#include "formats/hdf5_file.hpp"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace hepnn::detail::h5 {
+
+enum class field_kind : std::uint8_t { floating, integer, boolean, other };
+
+struct table_field {
+  std::string name;
+  field_kind kind = field_kind::other;
+  std::string type; ///< for messages: "f4", "i4", "u1", "bool", "string", ...
+};
+
+class table {
+public:
+  /// Opens dataset `path` of `f`; throws config_error naming the file and
+  /// dataset unless it is a compound dataset of rank 1 or 2.
+  table(const file& f, const std::string& path);
+
+  const std::string& path() const noexcept { return path_; }
+  std::size_t rows() const noexcept { return rows_; }
+  /// Entries per row: the second dimension of a 2-D table, else 1.
+  std::size_t width() const noexcept { return width_; }
+  const std::vector<table_field>& fields() const noexcept { return fields_; }
+  std::vector<std::string> field_names() const;
+  const table_field* find(const std::string& name) const;
+
+  /// Checks that every name is a numeric or boolean field; throws a
+  /// config_error naming the file, the dataset and the field otherwise.
+  void require(const std::vector<std::string>& names, const std::string& purpose) const;
+
+  /// Rows [first, first + count) of the fields `names` (checked with
+  /// require()), as doubles: entry (row r, slot s, field k) lands at
+  /// out[(r * width() + s) * names.size() + k]. Booleans read as 0 / 1.
+  void read(std::size_t first, std::size_t count, const std::vector<std::string>& names, std::vector<double>& out) const;
+
+private:
+  const file* file_;
+  std::string path_;
+  handle dataset_;
+  std::size_t rows_ = 0, width_ = 1;
+  std::vector<table_field> fields_;
+  [[noreturn]] void fail(const std::string& message) const;
+};
+
+/// A new 1-D compound dataset, appended to in slices (chunked,
+/// gzip-compressed when the library has the filter). Values are passed as
+/// doubles and stored as each column's type.
+class table_writer {
+public:
+  struct column {
+    std::string name;
+    std::string type = "f4"; ///< f4, f8, i1, i4, i8, u1, u4 (numpy spelling; "bool" is stored as u1)
+  };
+  table_writer(file& f, const std::string& name, std::vector<column> columns);
+  /// Appends `count` rows of columns().size() values each.
+  void append(const double* rows, std::size_t count);
+  std::size_t rows() const noexcept { return rows_; }
+
+private:
+  file* file_;
+  std::string name_;
+  std::vector<column> columns_;
+  handle dataset_, memory_type_;
+  std::size_t rows_ = 0;
+};
+
+} // namespace hepnn::detail::h5

@@ -1,0 +1,240 @@
+// Scoring dumper ntuples: jets and their valid tracks are read a chunk at a
+// time, handed to the tagger's batch path, and the scores streamed out.
+#include "hepnn/errors.hpp"
+#include "hepnn/ftag.hpp"
+#include "hepnn/io.hpp"
+
+#include "formats/hdf5_table.hpp"
+#include "workflow/files.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace hepnn::ftag {
+namespace {
+
+namespace h5 = detail::h5;
+
+/// The track dataset to read: the one asked for, or the only 2-D table with
+/// a `valid` field.
+std::string track_dataset(const h5::file& f, const std::string& jets, const std::string& asked) {
+  if (!asked.empty()) return asked;
+  std::vector<std::string> found;
+  for (const auto& name : f.root().members()) {
+    if (name == jets || !f.root().has_dataset(name)) continue;
+    const auto info = f.root().info(name);
+    if (info.is_compound && info.shape.size() == 2) found.push_back(name);
+  }
+  if (found.size() == 1) return found[0];
+  if (found.empty()) f.fail("/", "the network reads tracks, but the file has no 2-D track dataset");
+  std::string list;
+  for (const auto& n : found) list += (list.empty() ? "" : ", ") + n;
+  f.fail("/", "several track datasets (" + list + "): choose one with --tracks");
+}
+
+/// What a chunk of jets looks like once read: jet fields, valid tracks packed
+/// jet after jet, and where each jet's tracks start.
+struct chunk_data {
+  std::vector<double> jets, raw_tracks, tracks;
+  std::vector<std::size_t> offsets;
+};
+
+template <typename T>
+void run(const score_options& o, const std::function<void(const basic_tagger<T>&, std::size_t first, std::size_t n,
+                                                           const chunk_data&, const std::vector<T>&, const std::vector<int>&)>& sink,
+         std::string& tracks_name, std::string& handling, std::vector<std::string>& score_names, std::size_t& seen,
+         std::size_t& used) {
+  const model m = o.network_model ? *o.network_model : read_network(o.network);
+  const auto f = h5::file::open(o.input.string());
+  const h5::table jets(f, o.jets);
+  if (jets.width() != 1) f.fail(jets.path(), "expected one row per jet (a 1-D dataset)");
+
+  tagger_options topt = o.tagger;
+  topt.jet_fields_available = jets.field_names();
+  std::optional<h5::table> tracks;
+  if (!m.input_sequences.empty()) {
+    tracks_name = track_dataset(f, o.jets, o.tracks);
+    tracks.emplace(f, tracks_name);
+    if (tracks->rows() != jets.rows())
+      f.fail(tracks->path(), std::to_string(tracks->rows()) + " rows for " + std::to_string(jets.rows()) + " jets in " + jets.path());
+    tracks->require({"valid"}, "telling real tracks from padding");
+    topt.track_fields_available = tracks->field_names();
+  }
+  const basic_tagger<T> tagger = [&] {
+    try {
+      return basic_tagger<T>(m, topt);
+    } catch (const config_error& e) {
+      throw config_error(o.network.string() + " on " + o.input.string() + ": " + e.what());
+    }
+  }();
+  handling = m.input_sequences.empty() ? std::string() : tagger.track_handling();
+  score_names = tagger.score_names();
+  jets.require(tagger.jet_fields(), "the network's jet inputs");
+  std::vector<std::string> track_fields = tagger.track_fields();
+  if (tracks) {
+    tracks->require(track_fields, "the network's track inputs");
+    track_fields.push_back("valid");
+  }
+
+  workspace ws;
+  chunk_data c;
+  std::vector<T> scores;
+  std::vector<int> n_tracks;
+  const std::size_t nt = track_fields.size(), width = tracks ? tracks->width() : 0, chunk = std::max<std::size_t>(o.chunk, 1);
+  for (std::size_t first = 0; first < jets.rows(); first += chunk) {
+    const std::size_t n = std::min(chunk, jets.rows() - first);
+    jets.read(first, n, tagger.jet_fields(), c.jets);
+    c.offsets.assign(n + 1, 0);
+    n_tracks.assign(n, -1);
+    if (tracks) {
+      tracks->read(first, n, track_fields, c.raw_tracks);
+      c.tracks.clear();
+      for (std::size_t j = 0; j < n; ++j) {
+        for (std::size_t s = 0; s < width; ++s) {
+          const double* row = c.raw_tracks.data() + (j * width + s) * nt;
+          if (row[nt - 1] == 0) continue;
+          c.tracks.insert(c.tracks.end(), row, row + nt - 1);
+        }
+        c.offsets[j + 1] = c.tracks.size() / (nt - 1);
+      }
+      seen += c.offsets[n];
+    }
+    scores.resize(n * score_names.size());
+    tagger.evaluate_batch(n, c.jets, c.tracks, c.offsets, scores, ws);
+    if (tracks) {
+      // the tracks each jet really fed, after selection
+      for (std::size_t j = 0; j < n; ++j) {
+        n_tracks[j] = static_cast<int>(tagger.tracks_used(j, ws));
+        used += static_cast<std::size_t>(n_tracks[j]);
+      }
+    }
+    sink(tagger, first, n, c, scores, n_tracks);
+    if (o.progress) o.progress(first + n, jets.rows());
+  }
+}
+
+template <typename T> scored_jets collect(const score_options& o) {
+  scored_jets out;
+  std::size_t seen = 0, used = 0;
+  run<T>(
+      o,
+      [&](const basic_tagger<T>&, std::size_t, std::size_t, const chunk_data&, const std::vector<T>& scores,
+          const std::vector<int>& n_tracks) {
+        out.scores.insert(out.scores.end(), scores.begin(), scores.end());
+        out.n_tracks.insert(out.n_tracks.end(), n_tracks.begin(), n_tracks.end());
+      },
+      out.tracks_dataset, out.track_handling, out.score_names, seen, used);
+  return out;
+}
+
+template <typename T> score_summary write(const score_options& o) {
+  const auto start = std::chrono::steady_clock::now();
+  score_summary sum;
+  detail::write_atomically(o.output.string(), [&](const std::string& tmp) {
+    auto out = h5::file::create(tmp);
+    std::optional<h5::table_writer> writer;
+    std::vector<double> rows, copied;
+    std::optional<h5::table> source; // the jets again, for --copy
+    std::optional<h5::file> input;
+    // scores, the tracks each jet fed (when it has tracks), then the copied fields in their own types
+    auto columns = [&](const std::vector<std::string>& names, bool counts, const h5::table* from) {
+      std::vector<h5::table_writer::column> cols;
+      for (const auto& name : names) cols.push_back({name, o.float64 ? "f8" : "f4"});
+      if (counts) cols.push_back({n_tracks_field, "i4"});
+      for (const auto& name : o.copy_fields) cols.push_back({name, from->find(name)->type});
+      return cols;
+    };
+    run<T>(
+        o,
+        [&](const basic_tagger<T>& tagger, std::size_t first, std::size_t n, const chunk_data&, const std::vector<T>& scores,
+            const std::vector<int>& n_tracks) {
+          const std::size_t ns = tagger.score_names().size(), nc = o.copy_fields.size();
+          const bool counts = !sum.tracks_dataset.empty();
+          const std::size_t width = ns + (counts ? 1 : 0) + nc;
+          if (!writer) {
+            if (nc) {
+              input.emplace(h5::file::open(o.input.string()));
+              source.emplace(*input, o.jets);
+              source->require(o.copy_fields, "--copy");
+            }
+            writer.emplace(out, "jets", columns(tagger.score_names(), counts, source ? &*source : nullptr));
+          }
+          if (nc) source->read(first, n, o.copy_fields, copied);
+          rows.resize(n * width);
+          for (std::size_t j = 0; j < n; ++j) {
+            double* row = rows.data() + j * width;
+            for (std::size_t k = 0; k < ns; ++k) *row++ = static_cast<double>(scores[j * ns + k]);
+            if (counts) *row++ = n_tracks[j];
+            for (std::size_t k = 0; k < nc; ++k) *row++ = copied[j * nc + k];
+          }
+          writer->append(rows.data(), n);
+          sum.jets += n;
+        },
+        sum.tracks_dataset, sum.track_handling, sum.score_names, sum.tracks_seen, sum.tracks_used);
+    if (!writer) { // no jets: still a well-formed, empty score file
+      if (!o.copy_fields.empty()) {
+        input.emplace(h5::file::open(o.input.string()));
+        source.emplace(*input, o.jets);
+        source->require(o.copy_fields, "--copy");
+      }
+      writer.emplace(out, "jets", columns(sum.score_names, !sum.tracks_dataset.empty(), source ? &*source : nullptr));
+    }
+    auto root = out.root();
+    h5::write_string_attribute(root, "network", o.network.string());
+    h5::write_string_attribute(root, "input", o.input.string());
+    h5::write_string_attribute(root, "precision", o.float64 ? "float64" : "float32");
+    h5::write_string_list_attribute(root, "scores", sum.score_names);
+    if (!sum.tracks_dataset.empty()) {
+      h5::write_string_attribute(root, "tracks", sum.tracks_dataset);
+      h5::write_string_attribute(root, "track_handling", sum.track_handling);
+    }
+  });
+  sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return sum;
+}
+
+} // namespace
+
+score_summary score_ntuple(const score_options& o) { return o.float64 ? write<double>(o) : write<float>(o); }
+
+scored_jets score_jets(const score_options& o) { return o.float64 ? collect<double>(o) : collect<float>(o); }
+
+std::vector<std::vector<double>> read_jet_columns(const std::filesystem::path& file, const std::string& dataset,
+                                                  const std::vector<std::string>& fields) {
+  const auto f = h5::file::open(file.string());
+  const h5::table t(f, dataset);
+  std::vector<std::vector<double>> cols(fields.size(), std::vector<double>(t.rows()));
+  std::vector<double> buf;
+  const std::size_t chunk = 65536;
+  for (std::size_t first = 0; first < t.rows(); first += chunk) {
+    const std::size_t n = std::min(chunk, t.rows() - first);
+    t.read(first, n, fields, buf);
+    for (std::size_t j = 0; j < n; ++j)
+      for (std::size_t k = 0; k < fields.size(); ++k) cols[k][first + j] = buf[j * t.width() * fields.size() + k];
+  }
+  return cols;
+}
+
+score_file read_score_file(const std::filesystem::path& path) {
+  score_file s;
+  {
+    const auto f = h5::file::open(path.string());
+    if (!f.root().has_attribute("scores"))
+      f.fail("/", "no 'scores' attribute: not a score file written by 'hepnn eval'");
+    s.names = f.root().string_list_attribute("scores");
+  }
+  s.columns = read_jet_columns(path, "jets", s.names);
+  const auto fields = table_fields(path, "jets");
+  if (std::find(fields.begin(), fields.end(), n_tracks_field) != fields.end()) {
+    const auto counts = read_jet_columns(path, "jets", {n_tracks_field});
+    for (double v : counts[0]) s.n_tracks.push_back(static_cast<int>(v));
+  }
+  return s;
+}
+
+std::vector<std::string> table_fields(const std::filesystem::path& file, const std::string& dataset) {
+  const auto f = h5::file::open(file.string());
+  return h5::table(f, dataset).field_names();
+}
+
+} // namespace hepnn::ftag
