@@ -201,6 +201,7 @@ int run_check(int argc, char** argv) {
   apply_ntuple_options(args, o);
   std::string ntuple, reference = args.get("--reference"), output = args.get("--output");
   std::vector<bool> include;
+  std::string classes; ///< the trained classes compared, for the report
   score_set eval;
   std::vector<int> n_tracks;
   std::string handling;
@@ -253,6 +254,7 @@ int run_check(int argc, char** argv) {
     const auto [p0, truth0] = umami_class(c.class_labels[0], path);
     std::vector<int> truths;
     for (const auto& l : c.class_labels) truths.push_back(umami_class(l, path).second);
+    classes = "HadronConeExclTruthLabelID in " + join(c.class_labels);
     const auto flavour = ftag::read_jet_columns(ntuple, o.jets, {"HadronConeExclTruthLabelID"})[0];
     include.resize(flavour.size());
     for (std::size_t j = 0; j < flavour.size(); ++j)
@@ -295,7 +297,9 @@ int run_check(int argc, char** argv) {
   std::printf("Comparing %s with %s (%s)\n", join(p.eval_fields).c_str(), join(p.ref_fields).c_str(), ntuple.c_str());
   if (!handling.empty()) std::printf("%s\n", handling.c_str());
   std::printf("%zu jets compared", cmp.counted);
-  if (std::isfinite(ntracks_max)) std::printf(" (fewer than %g tracks)", ntracks_max);
+  if (!classes.empty()) std::printf(" (%s", classes.c_str());
+  if (std::isfinite(ntracks_max)) std::printf("%sfewer than %g tracks", classes.empty() ? " (" : "; ", ntracks_max);
+  if (!classes.empty() || std::isfinite(ntracks_max)) std::printf(")");
   std::printf("\n%s", ftag::differences_table(cmp).c_str());
   std::size_t above = 0;
   for (const auto& j : cmp.jets) above += j.diff > tolerance;

@@ -64,7 +64,8 @@ void run(const score_options& o, const std::function<void(const basic_tagger<T>&
     try {
       return basic_tagger<T>(m, topt);
     } catch (const config_error& e) {
-      throw config_error(o.network.string() + " on " + o.input.string() + ": " + e.what());
+      throw config_error((o.network.empty() ? std::string("the network") : o.network.string()) + " on " + o.input.string() + ": " +
+                         e.what());
     }
   }();
   handling = m.input_sequences.empty() ? std::string() : tagger.track_handling();
@@ -100,7 +101,12 @@ void run(const score_options& o, const std::function<void(const basic_tagger<T>&
       seen += c.offsets[n];
     }
     scores.resize(n * score_names.size());
-    tagger.evaluate_batch(n, c.jets, c.tracks, c.offsets, scores, ws);
+    try {
+      tagger.evaluate_batch(n, c.jets, c.tracks, c.offsets, scores, ws);
+    } catch (const input_error& e) {
+      throw input_error(o.input.string() + ": jets " + std::to_string(first) + ".." + std::to_string(first + n - 1) + ": " +
+                        e.what() + " (events count from jet " + std::to_string(first) + ")");
+    }
     if (tracks) {
       // the tracks each jet really fed, after selection
       for (std::size_t j = 0; j < n; ++j) {

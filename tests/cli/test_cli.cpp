@@ -1,4 +1,5 @@
 // The hepnn tool as a user runs it: output, files, exit codes, messages.
+#include "cli/run_cli.hpp"
 #include "support/events.hpp"
 #include "support/shared_data.hpp"
 
@@ -11,29 +12,6 @@
 
 namespace hepnn::test {
 namespace {
-
-struct run_result {
-  int status = -1;
-  std::string out, err;
-};
-
-/// Runs `hepnn <args>`; stdout and stderr are captured separately.
-run_result hepnn_cli(const std::string& args) {
-  const auto dir = std::filesystem::temp_directory_path() / ("hepnn-cli-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string cmd = std::string(HEPNN_CLI) + " " + args + " >" + (dir / "out").string() + " 2>" + (dir / "err").string();
-  run_result r;
-  const int raw = std::system(cmd.c_str());
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  auto slurp = [](const std::filesystem::path& p) {
-    std::ifstream f(p);
-    return std::string(std::istreambuf_iterator<char>(f), {});
-  };
-  r.out = slurp(dir / "out");
-  r.err = slurp(dir / "err");
-  std::filesystem::remove_all(dir);
-  return r;
-}
 
 std::filesystem::path zoo(const std::string& m) { return shared_dir() / "zoo" / m; }
 

@@ -1,0 +1,31 @@
+#include "cli/run_cli.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace hepnn::test {
+
+run_result run_program(const std::string& program, const std::string& args) {
+  static std::atomic<int> serial{0};
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("hepnn-cli-" + std::to_string(::getpid()) + "-" + std::to_string(serial++));
+  std::filesystem::create_directories(dir);
+  const std::string cmd = program + " " + args + " >" + (dir / "out").string() + " 2>" + (dir / "err").string();
+  run_result r;
+  const int raw = std::system(cmd.c_str());
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  auto slurp = [](const std::filesystem::path& p) {
+    std::ifstream f(p);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  r.out = slurp(dir / "out");
+  r.err = slurp(dir / "err");
+  std::filesystem::remove_all(dir);
+  return r;
+}
+
+} // namespace hepnn::test

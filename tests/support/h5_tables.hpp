@@ -1,0 +1,20 @@
+#pragma once
+// Small compound HDF5 tables for tests that need files the shared data does
+// not have: wrong field types, missing `valid` flags, odd shapes.
+
+#include <string>
+#include <vector>
+
+namespace hepnn::test {
+
+struct column {
+  std::string name;
+  std::string type;             ///< f4, f8, i4, u1, bool, or str (fixed-length string)
+  std::vector<double> values;   ///< numeric types (rows × width)
+};
+
+/// Writes (or adds to) `path`: dataset `name` of shape (rows) or (rows, width).
+void write_table(const std::string& path, const std::string& name, std::size_t rows, std::size_t width,
+                 const std::vector<column>& columns, bool truncate_file);
+
+} // namespace hepnn::test
