@@ -6,6 +6,7 @@
 // Every benchmark is repeated; the summary at the end gives min and median
 // per event, because these virtual machines are noisy.
 
+#include "bench_ftag.hpp"
 #include "hepnn/io.hpp"
 #include "hepnn/keras.hpp"
 #include "hepnn/variables.hpp"
@@ -266,7 +267,7 @@ public:
   }
   void print_summary() const {
     std::printf("\nSummary (float32, one thread; FMA peak %.1f GFLOP/s per core)\n", fma_peak_gflops);
-    std::printf("%-44s %14s %14s %10s\n", "benchmark", "min", "median", "peak (min)");
+    std::printf("%-44s %14s %14s %14s %10s\n", "benchmark", "min", "median", "events/s (min)", "peak (min)");
     std::vector<std::string> seen;
     for (const auto& name : order_) {
       if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
@@ -286,7 +287,8 @@ public:
         std::snprintf(buf, sizeof buf, "%.1f %%", 2 * res.macs / per_lo / 1e9 / fma_peak_gflops * 100);
         share = buf;
       }
-      std::printf("%-44s %8.0f ns/ev %8.0f ns/ev %10s\n", name.c_str(), per_lo * 1e9, per_med * 1e9, share.c_str());
+      std::printf("%-44s %8.0f ns/ev %8.0f ns/ev %14.0f %10s\n", name.c_str(), per_lo * 1e9, per_med * 1e9, 1 / per_lo,
+                  share.c_str());
     }
   }
 
@@ -326,6 +328,7 @@ int main(int argc, char** argv) {
           ->Repetitions(reps)
           ->MinTime(0.05);
   }
+  register_ftag_benchmarks(reps);
   benchmark::RegisterBenchmark("load/concat_leakyrelu/in_process", load_in_process)
       ->Repetitions(reps)
       ->Unit(benchmark::kMillisecond)

@@ -44,12 +44,34 @@ public:
   /// out[(r * width() + s) * names.size() + k]. Booleans read as 0 / 1.
   void read(std::size_t first, std::size_t count, const std::vector<std::string>& names, std::vector<double>& out) const;
 
+  /// The fields `names` of rows [first, first + count), packed in their own
+  /// types; entries are converted one at a time, so padding slots can be
+  /// skipped. Valid until the next fetch() or read().
+  class rows_view {
+  public:
+    std::size_t size() const noexcept { return n_; } ///< entries: rows × width()
+    double value(std::size_t entry, std::size_t field) const;
+    void convert(std::size_t entry, double* out) const; ///< every field of one entry
+  private:
+    friend class table;
+    struct slot {
+      std::size_t offset, size;
+      bool is_float, is_signed;
+    };
+    std::vector<slot> slots_;
+    const unsigned char* data_ = nullptr;
+    std::size_t row_ = 0, n_ = 0;
+  };
+  const rows_view& fetch(std::size_t first, std::size_t count, const std::vector<std::string>& names) const;
+
 private:
   const file* file_;
   std::string path_;
   handle dataset_;
   std::size_t rows_ = 0, width_ = 1;
   std::vector<table_field> fields_;
+  mutable std::vector<unsigned char> buffer_; ///< raw rows of the last read (a table is not shared between threads)
+  mutable rows_view view_;
   [[noreturn]] void fail(const std::string& message) const;
 };
 

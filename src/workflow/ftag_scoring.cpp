@@ -88,13 +88,16 @@ void run(const score_options& o, const std::function<void(const basic_tagger<T>&
     c.offsets.assign(n + 1, 0);
     n_tracks.assign(n, -1);
     if (tracks) {
-      tracks->read(first, n, track_fields, c.raw_tracks);
+      // only the valid slots are converted: most of a dumper's track table is padding
+      const auto& rows = tracks->fetch(first, n, track_fields);
       c.tracks.clear();
+      c.raw_tracks.resize(nt);
       for (std::size_t j = 0; j < n; ++j) {
         for (std::size_t s = 0; s < width; ++s) {
-          const double* row = c.raw_tracks.data() + (j * width + s) * nt;
-          if (row[nt - 1] == 0) continue;
-          c.tracks.insert(c.tracks.end(), row, row + nt - 1);
+          const std::size_t e = j * width + s;
+          if (rows.value(e, nt - 1) == 0) continue;
+          rows.convert(e, c.raw_tracks.data());
+          c.tracks.insert(c.tracks.end(), c.raw_tracks.begin(), c.raw_tracks.end() - 1);
         }
         c.offsets[j + 1] = c.tracks.size() / (nt - 1);
       }
