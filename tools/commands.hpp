@@ -9,5 +9,7 @@ int run_convert(int argc, char** argv);
 int run_split(int argc, char** argv);
 int run_vardict(int argc, char** argv);
 int run_check(int argc, char** argv);
+int run_varspec(int argc, char** argv);
+int run_tauid(int argc, char** argv);
 
 } // namespace hepnn::cli

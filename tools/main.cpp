@@ -24,6 +24,8 @@ const command commands[] = {
     {"vardict", hepnn::cli::run_vardict, "umami's variables file from a scale dict and a variables YAML"},
     {"eval", hepnn::cli::run_eval, "evaluate a network on events (JSON) or score a dumper ntuple"},
     {"check", hepnn::cli::run_check, "compare scores with an ntuple's reference scores (umami's table)"},
+    {"varspec", hepnn::cli::run_varspec, "rnn-tauid: a variables file from the preprocessing file"},
+    {"tauid", hepnn::cli::run_tauid, "score tau candidates with the 1-prong / 3-prong networks (TauJetRNNEvaluator)"},
     {"inspect", hepnn::cli::run_inspect, "describe a network: inputs, outputs, layers, cost"},
 };
 

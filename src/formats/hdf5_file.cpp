@@ -3,6 +3,7 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -40,7 +41,7 @@ std::string strip(std::string s) {
 }
 
 /// Reads the string elements of an attribute or dataset of string type.
-std::vector<std::string> read_strings(hid_t obj, hid_t type, hid_t space, bool attribute, const std::string& where,
+std::vector<std::string> strings_of(hid_t obj, hid_t type, hid_t space, bool attribute, const std::string& where,
                                       const file& f) {
   const hssize_t n = H5Sget_simple_extent_npoints(space);
   std::vector<std::string> out;
@@ -95,6 +96,17 @@ file file::open(const std::string& path) {
   quiet();
   file f;
   f.name_ = path;
+  if (path.find("%d") != std::string::npos) {
+    char first[4096];
+    std::snprintf(first, sizeof first, path.c_str(), 0);
+    if (!is_hdf5(first)) throw config_error(path + ": no HDF5 family member " + first);
+    handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+    // member size 0: take the one recorded in the file
+    H5Pset_fapl_family(fapl.get(), 0, H5P_DEFAULT);
+    f.h_ = handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()));
+    if (!f.h_) throw config_error(path + ": cannot open the HDF5 file family (a member missing or damaged?)");
+    return f;
+  }
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
     throw config_error(path + ": cannot read the file: No such file or directory");
@@ -178,7 +190,7 @@ std::string group::string_attribute(const std::string& name) const {
   handle type(H5Aget_type(a.get()));
   handle space(H5Aget_space(a.get()));
   if (H5Tget_class(type.get()) != H5T_STRING) file_->fail(at, "not a string");
-  auto strings = read_strings(a.get(), type.get(), space.get(), true, at, *file_);
+  auto strings = strings_of(a.get(), type.get(), space.get(), true, at, *file_);
   if (strings.size() != 1) file_->fail(at, "expected one string, found " + std::to_string(strings.size()));
   return strings[0];
 }
@@ -201,7 +213,7 @@ std::vector<std::string> group::string_list_attribute(const std::string& name) c
     if (H5Sget_simple_extent_npoints(space.get()) == 0) return {}; // Keras: an empty float64 array
     file_->fail(at, "not a list of strings");
   }
-  return read_strings(a.get(), type.get(), space.get(), true, at, *file_);
+  return strings_of(a.get(), type.get(), space.get(), true, at, *file_);
 }
 
 dataset_info group::info(const std::string& dataset) const {
@@ -235,6 +247,36 @@ std::vector<double> group::read(const std::string& dataset, dataset_info* shape)
     file_->fail(where(dataset), "cannot read the dataset (damaged or truncated file?)");
   if (shape) *shape = in;
   return out;
+}
+
+void group::read_rows(const std::string& dataset, std::size_t first, std::size_t count, std::vector<double>& out) const {
+  const dataset_info in = info(dataset);
+  if (!in.is_float && !in.is_integer) file_->fail(where(dataset), "not a numeric dataset");
+  if (in.shape.empty() || in.shape.size() > 2) file_->fail(where(dataset), "expected 1 or 2 dimensions");
+  if (first + count > in.shape[0])
+    file_->fail(where(dataset), "rows " + std::to_string(first) + ".." + std::to_string(first + count) + " are past the end (" +
+                                    std::to_string(in.shape[0]) + " rows)");
+  const std::size_t width = in.shape.size() == 2 ? in.shape[1] : 1;
+  out.resize(count * width);
+  if (out.empty()) return;
+  handle d(H5Dopen2(h_.get(), dataset.c_str(), H5P_DEFAULT));
+  handle space(H5Dget_space(d.get()));
+  const hsize_t start[2] = {first, 0}, extent[2] = {count, width};
+  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, extent, nullptr);
+  const hsize_t n = count * width;
+  handle mspace(H5Screate_simple(1, &n, nullptr));
+  if (H5Dread(d.get(), H5T_NATIVE_DOUBLE, mspace.get(), space.get(), H5P_DEFAULT, out.data()) < 0)
+    file_->fail(where(dataset), "cannot read rows " + std::to_string(first) + ".." + std::to_string(first + count) +
+                                    " (damaged or truncated file?)");
+}
+
+std::vector<std::string> group::read_strings(const std::string& dataset) const {
+  const dataset_info in = info(dataset);
+  if (!in.is_string) file_->fail(where(dataset), "not a dataset of strings");
+  handle d(H5Dopen2(h_.get(), dataset.c_str(), H5P_DEFAULT));
+  handle type(H5Dget_type(d.get()));
+  handle space(H5Dget_space(d.get()));
+  return strings_of(d.get(), type.get(), space.get(), false, where(dataset), *file_);
 }
 
 void copy_group(const group& source, group& dest_parent, const std::string& name) {

@@ -64,6 +64,11 @@ public:
   dataset_info info(const std::string& dataset) const;
   /// A numeric dataset converted to double, row-major.
   std::vector<double> read(const std::string& dataset, dataset_info* shape = nullptr) const;
+  /// Rows [first, first + count) of a numeric dataset of rank 1 or 2 (all of
+  /// the second dimension), converted to double, row-major.
+  void read_rows(const std::string& dataset, std::size_t first, std::size_t count, std::vector<double>& out) const;
+  /// A 1-D dataset of strings (fixed or variable length; trailing NULs stripped).
+  std::vector<std::string> read_strings(const std::string& dataset) const;
 
   handle& raw() { return h_; }
   const handle& raw() const { return h_; }
@@ -78,7 +83,8 @@ private:
 class file {
 public:
   /// Opens an existing file read-only; throws config_error naming it if it
-  /// is missing, truncated or not HDF5.
+  /// is missing, truncated or not HDF5. A name with "%d" is a family of
+  /// member files (as rnn-tauid's ntuple2hdf.py writes them: x_0.h5, x_1.h5, ...).
   static file open(const std::string& path);
   /// Opens an HDF5 file held in memory (e.g. inside a .keras zip); `name`
   /// is used in messages.

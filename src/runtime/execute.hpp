@@ -47,6 +47,11 @@ struct hepnn::workspace::state {
   std::vector<std::byte> tagger_values;
   std::vector<const float*> tagger_ptrs32;
   std::vector<const double*> tagger_ptrs64;
+  // scratch of the tau evaluator
+  std::vector<std::size_t> tau_tracks, tau_clusters;
+  std::vector<double> tau_values;
+  std::vector<float> tau_inputs32, tau_outputs32;
+  std::vector<double> tau_inputs64, tau_outputs64;
 };
 
 namespace hepnn::detail {
