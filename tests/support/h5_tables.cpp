@@ -68,3 +68,38 @@ void write_table(const std::string& path, const std::string& name, std::size_t r
 }
 
 } // namespace hepnn::test
+
+namespace hepnn::test {
+
+void write_dataset(const std::string& path, const std::string& name, const std::vector<std::size_t>& dims,
+                   const std::vector<double>& values, bool truncate_file) {
+  const hid_t f = truncate_file ? H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)
+                                : H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  if (f < 0) throw std::runtime_error("cannot open " + path);
+  std::vector<hsize_t> d(dims.begin(), dims.end());
+  std::vector<float> v(values.begin(), values.end());
+  const hid_t space = H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr);
+  const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  const hid_t ds = H5Dcreate2(f, name.c_str(), H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  if (ds < 0 || H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
+    throw std::runtime_error("cannot write " + name + " to " + path);
+  H5Dclose(ds), H5Pclose(lcpl), H5Sclose(space), H5Fclose(f);
+}
+
+void copy_to_family(const std::string& source, const std::string& pattern, std::size_t member_size) {
+  const hid_t src = H5Fopen(source.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_fapl_family(fapl, member_size, H5P_DEFAULT);
+  const hid_t dst = H5Fcreate(pattern.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  if (src < 0 || dst < 0) throw std::runtime_error("cannot copy " + source + " to the family " + pattern);
+  auto copy = [](hid_t group, const char* name, const H5L_info_t*, void* to) -> herr_t {
+    return H5Ocopy(group, name, *static_cast<hid_t*>(to), name, H5P_DEFAULT, H5P_DEFAULT);
+  };
+  hid_t target = dst;
+  if (H5Literate(src, H5_INDEX_NAME, H5_ITER_INC, nullptr, copy, &target) < 0)
+    throw std::runtime_error("cannot copy the groups of " + source);
+  H5Fclose(dst), H5Pclose(fapl), H5Fclose(src);
+}
+
+} // namespace hepnn::test

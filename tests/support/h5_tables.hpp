@@ -18,3 +18,15 @@ void write_table(const std::string& path, const std::string& name, std::size_t r
                  const std::vector<column>& columns, bool truncate_file);
 
 } // namespace hepnn::test
+
+namespace hepnn::test {
+
+/// Writes (or adds to) `path`: a float32 dataset `name` (intermediate groups created).
+void write_dataset(const std::string& path, const std::string& name, const std::vector<std::size_t>& dims,
+                   const std::vector<double>& values, bool truncate_file);
+
+/// Copies the root groups of `source` into a new HDF5 file family
+/// (`pattern` with "%d", members of `member_size` bytes).
+void copy_to_family(const std::string& source, const std::string& pattern, std::size_t member_size);
+
+} // namespace hepnn::test

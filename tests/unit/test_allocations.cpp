@@ -1,6 +1,8 @@
 // After warm-up, evaluation allocates nothing: every operator new in this
 // test binary is counted.
 #include "hepnn/io.hpp"
+#include "hepnn/keras.hpp"
+#include "hepnn/tau.hpp"
 #include "hepnn/network.hpp"
 #include "support/shared_data.hpp"
 #include "workflow/event_batch.hpp"
@@ -9,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
+#include <unistd.h>
 #include <cstdlib>
 #include <new>
 
@@ -122,6 +126,37 @@ TEST(allocations, none_with_masks_backward_scans_and_convolutions) {
     }
   }
   EXPECT_EQ(allocations.load() - before, 0);
+}
+
+template <typename T> void tau_candidates_allocate_nothing_after_warm_up() {
+  // the shared tau sample's networks, converted into a scratch directory
+  const auto dir = std::filesystem::temp_directory_path() / ("hepnn-alloc-tau-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  tau::evaluator_options o;
+  for (const char* prong : {"1p", "3p"}) {
+    const auto src = shared_dir() / "tau" / (std::string("tau_") + prong);
+    const auto spec = tau::varspec_from_model(src / "model.h5", src / "preproc.h5");
+    const auto out = dir / (std::string(prong) + ".json");
+    save_network(convert_keras(src / "model.h5", {}, &spec).network, out);
+    (std::string(prong) == "1p" ? o.network_1p : o.network_3p) = out;
+  }
+  const tau::basic_evaluator<T> ev(o);
+  std::filesystem::remove_all(dir);
+  tau::candidate_file file(shared_dir() / "tau" / "tau_candidates.h5", ev.scalar_fields(), ev.track_fields(), ev.cluster_fields());
+  const auto& candidates = file.read(0, file.size());
+  workspace ws;
+  double sum = 0;
+  for (const auto& c : candidates) sum += ev.evaluate(c, ws).score;
+  const long before = allocations.load();
+  for (int round = 0; round < 3; ++round)
+    for (const auto& c : candidates) sum += ev.evaluate(c, ws).score;
+  EXPECT_EQ(allocations.load() - before, 0);
+  EXPECT_TRUE(std::isfinite(sum));
+}
+
+TEST(allocations, none_per_tau_candidate_after_warm_up) {
+  tau_candidates_allocate_nothing_after_warm_up<float>();
+  tau_candidates_allocate_nothing_after_warm_up<double>();
 }
 
 TEST(allocations, the_counter_sees_allocations_inside_the_library) {

@@ -1,0 +1,157 @@
+// The tau-ID path on the command line: varspec → convert → tauid on the
+// shared candidates, and what a user sees when an input is wrong.
+#include "cli/run_cli.hpp"
+#include "support/h5_tables.hpp"
+#include "support/shared_data.hpp"
+
+#include "hepnn/ftag.hpp"
+
+#include "formats/hdf5_file.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+namespace hepnn::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path tau_dir() { return shared_dir() / "tau"; }
+std::string candidates() { return (tau_dir() / "tau_candidates.h5").string(); }
+
+class tau_cli : public testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("hepnn-tau-cli-" + std::to_string(::getpid()) + "-" + testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  /// varspec + convert of one prong; returns the network file.
+  std::string network(const std::string& prong) {
+    const std::string src = (tau_dir() / ("tau_" + prong)).string();
+    auto r = hepnn_cli("varspec --preproc " + src + "/preproc.h5 --model " + src + "/model.h5 -o " + path("vars_" + prong + ".json"));
+    EXPECT_EQ(r.status, 0) << r.err;
+    r = hepnn_cli("convert " + src + "/model.h5 --variables " + path("vars_" + prong + ".json") + " -o " + path(prong + ".json"));
+    EXPECT_EQ(r.status, 0) << r.err;
+    return path(prong + ".json");
+  }
+  std::string tauid(const std::string& input, const std::string& output, const std::string& extra = "") {
+    return "tauid --net-1p " + network("1p") + " --net-3p " + network("3p") + " " + input + " -o " + output + " " + extra;
+  }
+  void expect_scores_match(const std::string& scores) {
+    const auto got = ftag::read_jet_columns(scores, "TauJets", {"RNNJetScore", "network"});
+    const auto f = detail::h5::file::open((tau_dir() / "tau_reference.h5").string());
+    const auto ref = f.root().read("RNNJetScore");
+    ASSERT_EQ(got[0].size(), ref.size());
+    double worst = 0;
+    std::size_t unscored = 0;
+    for (std::size_t i = 0; i < ref.size(); ++i) {
+      if (ref[i] == -1111) {
+        EXPECT_EQ(got[0][i], -1111) << i;
+        EXPECT_EQ(got[1][i], -1) << i;
+        ++unscored;
+      } else {
+        worst = std::max(worst, std::fabs(got[0][i] - ref[i]));
+      }
+    }
+    EXPECT_EQ(unscored, 28u);
+    EXPECT_LE(worst, 1e-5);
+  }
+  fs::path dir_;
+};
+
+TEST_F(tau_cli, varspec_convert_tauid_reproduce_every_reference_score) {
+  const auto r = hepnn_cli(tauid(candidates(), path("scores.h5")));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("472 of 500 candidates scored (0P 0, 1P 216, 2P 0, 3P 256)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("candidates/s"), std::string::npos) << r.err;
+  expect_scores_match(path("scores.h5"));
+}
+
+TEST_F(tau_cli, a_file_family_as_ntuple2hdf_writes_it_is_read) {
+  copy_to_family(candidates(), path("cands_%d.h5"), 64 * 1024);
+  ASSERT_TRUE(fs::exists(path("cands_1.h5"))) << "the copy should span several members";
+  const auto r = hepnn_cli(tauid(path("cands_%d.h5"), path("scores.h5")));
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_scores_match(path("scores.h5"));
+}
+
+TEST_F(tau_cli, varspec_fills_a_template_as_it_fills_the_model) {
+  const std::string src = (tau_dir() / "tau_3p").string();
+  ASSERT_EQ(hepnn_cli("convert " + src + "/model.h5 -o " + path("template.json")).status, 0);
+  ASSERT_EQ(hepnn_cli("varspec --preproc " + src + "/preproc.h5 " + path("template.json") + " -o " + path("a.json")).status, 0);
+  ASSERT_EQ(hepnn_cli("varspec --preproc " + src + "/preproc.h5 --model " + src + "/model.h5 -o " + path("b.json")).status, 0);
+  std::ifstream a(path("a.json")), b(path("b.json"));
+  const std::string ta((std::istreambuf_iterator<char>(a)), {}), tb((std::istreambuf_iterator<char>(b)), {});
+  EXPECT_EQ(ta, tb);
+  EXPECT_NE(ta.find("\"name\": \"rnnid_output\""), std::string::npos);
+  EXPECT_NE(ta.find("\"sig_prob\""), std::string::npos);
+  EXPECT_NE(ta.find("\"name\": \"massTrkSys\""), std::string::npos);
+}
+
+TEST_F(tau_cli, a_preproc_file_that_does_not_match_the_model_is_refused) {
+  const auto r = hepnn_cli("varspec --preproc " + (tau_dir() / "tau_3p" / "preproc.h5").string() + " --model " +
+                           (tau_dir() / "tau_1p" / "model.h5").string() + " -o " + path("vars.json"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("/jet_preproc has 10 variables, but the network's scalar input takes 9"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(path("vars.json")));
+}
+
+TEST_F(tau_cli, a_missing_candidate_field_is_named_and_nothing_is_written) {
+  // three candidates without TauJets/centFrac
+  write_dataset(path("few.h5"), "TauJets/nTracks", {3}, {1, 3, 0}, true);
+  const auto r = hepnn_cli(tauid(path("few.h5"), path("scores.h5")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("few.h5: /TauJets/centFrac: no such dataset (needed for the networks' input 'centFrac')"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(path("scores.h5")));
+  for (const auto& e : fs::directory_iterator(dir_)) EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos);
+}
+
+TEST_F(tau_cli, a_network_without_the_expected_inputs_is_refused) {
+  std::ifstream in(network("1p"));
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const auto at = text.find("\"name\": \"scalar\"");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 16, "\"name\": \"jets\"");
+  std::ofstream(path("renamed.json")) << text;
+  const auto r = hepnn_cli("tauid --net-1p " + path("renamed.json") + " --net-3p " + network("3p") + " " + candidates() + " -o " +
+                           path("scores.h5"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("renamed.json: input 'jets' is not the scalar input the evaluator feeds ('scalar')"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(path("scores.h5")));
+}
+
+TEST_F(tau_cli, a_truncated_candidate_file_keeps_the_old_scores) {
+  const auto size = fs::file_size(candidates());
+  {
+    std::ifstream src(candidates(), std::ios::binary);
+    std::vector<char> part(size / 3);
+    src.read(part.data(), static_cast<std::streamsize>(part.size()));
+    std::ofstream(path("cut.h5"), std::ios::binary).write(part.data(), static_cast<std::streamsize>(part.size()));
+  }
+  std::ofstream(path("scores.h5")) << "earlier";
+  const auto r = hepnn_cli(tauid(path("cut.h5"), path("scores.h5")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("cut.h5"), std::string::npos) << r.err;
+  std::ifstream kept(path("scores.h5"));
+  std::string text;
+  std::getline(kept, text);
+  EXPECT_EQ(text, "earlier");
+}
+
+TEST_F(tau_cli, usage_mistakes_exit_2) {
+  EXPECT_EQ(hepnn_cli("tauid " + candidates() + " -o x.h5").status, 2);
+  EXPECT_EQ(hepnn_cli("varspec --model m.h5").status, 2);
+  EXPECT_EQ(hepnn_cli("varspec --preproc p.h5 --model m.h5 t.json").status, 2);
+}
+
+} // namespace
+} // namespace hepnn::test
