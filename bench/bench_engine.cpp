@@ -6,7 +6,7 @@
 // Every benchmark is repeated; the summary at the end gives min and median
 // per event, because these virtual machines are noisy.
 
-#include "bench_ftag.hpp"
+#include "bench_workflows.hpp"
 #include "hepnn/io.hpp"
 #include "hepnn/keras.hpp"
 #include "hepnn/variables.hpp"
@@ -329,6 +329,7 @@ int main(int argc, char** argv) {
           ->MinTime(0.05);
   }
   register_ftag_benchmarks(reps);
+  register_tau_benchmarks(reps);
   benchmark::RegisterBenchmark("load/concat_leakyrelu/in_process", load_in_process)
       ->Repetitions(reps)
       ->Unit(benchmark::kMillisecond)

@@ -5,7 +5,7 @@
 //  * file/...: `hepnn eval` without the writing: HDF5 reading of every
 //    chunk, then the same.
 // Multiply-adds per jet follow each jet's track count after selection.
-#include "bench_ftag.hpp"
+#include "bench_workflows.hpp"
 
 #include "formats/hdf5_table.hpp"
 #include "hepnn/ftag.hpp"
