@@ -89,7 +89,8 @@ std::vector<tensor_state> convert_recurrent(builder& b, const builder::call& c, 
   } else {
     // Keras 1: W_<gate>, U_<gate>, b_<gate> (SimpleRNN: W, U, b)
     for (gate g : gates) {
-      const std::string suffix = l.kind == layer_kind::simple_rnn ? "" : "_" + std::string(to_string(g));
+      std::string suffix;
+      if (l.kind != layer_kind::simple_rnn) suffix.append("_").append(to_string(g));
       const tensor* w = find(ws, "W" + suffix);
       const tensor* u = find(ws, "U" + suffix);
       if (!w || !u) b.fail(c, "weights 'W" + suffix + "' / 'U" + suffix + "' not found");

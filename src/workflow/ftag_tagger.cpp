@@ -11,7 +11,6 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <regex>
 
 namespace hepnn::ftag {
 namespace {
@@ -68,20 +67,18 @@ private:
   const char* what_;
 };
 
-/// The *_isDefaults flag that governs a jet variable (DataPrepUtilities).
+/// The *_isDefaults flag that governs a jet variable (DataPrepUtilities):
+/// the variable's name up to its first '_' names the group.
 std::optional<std::string> defaults_flag(const std::string& var) {
-  if (var.size() > 11 && var.compare(var.size() - 11, 11, "_isDefaults") == 0) return std::nullopt;
-  static const std::pair<std::regex, std::string> rules[] = {
-      {std::regex("(IP2D|IP3D|SV1|JetFitterSecondaryVertex|JetFitter)(Neg|Flip)?_.*"), ""},
-      {std::regex("(rnnip)(flip)?_.*"), ""},
-      {std::regex("(dips[^_]*)_.*"), ""},
-      {std::regex("(smt|softMuon)_.*"), "softMuon"}};
-  std::smatch m;
-  for (const auto& [re, fixed] : rules)
-    if (std::regex_match(var, m, re)) {
-      std::string prefix = fixed.empty() ? m[1].str() + (m.size() > 2 ? m[2].str() : std::string()) : fixed;
-      return prefix + "_isDefaults";
-    }
+  static const std::string flag = "_isDefaults";
+  const auto cut = var.find('_');
+  if (cut == std::string::npos || var.ends_with(flag)) return std::nullopt;
+  const std::string head = var.substr(0, cut);
+  for (const char* group : {"IP2D", "IP3D", "SV1", "JetFitterSecondaryVertex", "JetFitter"})
+    for (const char* variant : {"", "Neg", "Flip"})
+      if (head == std::string(group) + variant) return head + flag;
+  if (head == "rnnip" || head == "rnnipflip" || head.starts_with("dips")) return head + flag;
+  if (head == "smt" || head == "softMuon") return "softMuon" + flag;
   return std::nullopt;
 }
 

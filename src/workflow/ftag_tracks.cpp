@@ -2,7 +2,6 @@
 // `tracks_<selection>_<sort>` and the names of selections and orders.
 #include "hepnn/ftag.hpp"
 
-#include <regex>
 
 namespace hepnn::ftag {
 
@@ -46,29 +45,29 @@ std::optional<track_sort> sort_named(std::string_view name) {
 
 track_convention parse_sequence_name(std::string_view name) {
   // Athena matches ordered regex lists and takes the first match
-  // (FlavorTagDiscriminants createGetterConfig); "absSd0sort" before "sd0sort"
-  const std::string n(name);
+  // (FlavorTagDiscriminants createGetterConfig): ".*<sort>" for orders, with
+  // absSd0sort before sd0sort, and ".*_<selection>_.*" for selections
   track_convention c;
-  static const std::pair<const char*, track_sort> sorts[] = {{".*absSd0sort", track_sort::abs_sd0},
-                                                             {".*sd0sort", track_sort::sd0},
-                                                             {".*ptsort", track_sort::pt},
-                                                             {".*absD0DescendingSort", track_sort::abs_d0}};
-  for (const auto& [re, s] : sorts)
-    if (std::regex_match(n, std::regex(re))) {
+  static const std::pair<std::string_view, track_sort> sorts[] = {{"absSd0sort", track_sort::abs_sd0},
+                                                                  {"sd0sort", track_sort::sd0},
+                                                                  {"ptsort", track_sort::pt},
+                                                                  {"absD0DescendingSort", track_sort::abs_d0}};
+  for (const auto& [suffix, s] : sorts)
+    if (name.ends_with(suffix)) {
       c.sort = s;
       break;
     }
-  static const std::pair<const char*, track_selection> selections[] = {
-      {".*_ip3d_.*", track_selection::ip3d},
-      {".*_dipsTightUpgrade_.*", track_selection::dips_tight_upgrade},
-      {".*_dipsLooseUpgrade_.*", track_selection::dips_loose_upgrade},
-      {".*_all_.*", track_selection::all},
-      {".*_dipsLoose202102_.*", track_selection::dips_loose_202102},
-      {".*_loose202102NoIpCuts_.*", track_selection::loose_202102_no_ip_cuts},
-      {".*_r22default_.*", track_selection::r22default},
-      {".*_r22loose_.*", track_selection::r22loose}};
-  for (const auto& [re, s] : selections)
-    if (std::regex_match(n, std::regex(re))) {
+  static const std::pair<std::string_view, track_selection> selections[] = {
+      {"_ip3d_", track_selection::ip3d},
+      {"_dipsTightUpgrade_", track_selection::dips_tight_upgrade},
+      {"_dipsLooseUpgrade_", track_selection::dips_loose_upgrade},
+      {"_all_", track_selection::all},
+      {"_dipsLoose202102_", track_selection::dips_loose_202102},
+      {"_loose202102NoIpCuts_", track_selection::loose_202102_no_ip_cuts},
+      {"_r22default_", track_selection::r22default},
+      {"_r22loose_", track_selection::r22loose}};
+  for (const auto& [part, s] : selections)
+    if (name.find(part) != std::string_view::npos) {
       c.selection = s;
       break;
     }

@@ -28,4 +28,14 @@ run_result run_program(const std::string& program, const std::string& args) {
   return r;
 }
 
+void scratch_test::SetUp() {
+  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
+  dir_ = std::filesystem::temp_directory_path() /
+         ("hepnn-" + std::string(info->test_suite_name()) + "-" + std::to_string(::getpid()) + "-" + info->name());
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+}
+
+void scratch_test::TearDown() { std::filesystem::remove_all(dir_); }
+
 } // namespace hepnn::test

@@ -2,6 +2,9 @@
 // Runs the hepnn tool (or another program) as a user would, capturing its
 // output and exit status.
 
+#include <gtest/gtest.h>
+
+#include <filesystem>
 #include <string>
 
 namespace hepnn::test {
@@ -15,5 +18,14 @@ struct run_result {
 run_result run_program(const std::string& program, const std::string& args);
 /// Runs `hepnn <args>`.
 inline run_result hepnn_cli(const std::string& args) { return run_program(HEPNN_CLI, args); }
+
+/// A test with its own scratch directory, removed afterwards.
+class scratch_test : public testing::Test {
+protected:
+  void SetUp() override;
+  void TearDown() override;
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::filesystem::path dir_;
+};
 
 } // namespace hepnn::test

@@ -16,16 +16,8 @@ namespace {
 namespace fs = std::filesystem;
 
 /// A scratch directory per test, removed afterwards.
-class ftag_cli : public testing::Test {
+class ftag_cli : public scratch_test {
 protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("hepnn-ftag-cli-" + std::to_string(::getpid()) + "-" + testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
   /// The zoo model converted with the sample's spec.
   std::string network(const std::string& model) {
     const std::string out = path(model + ".json");
@@ -43,7 +35,6 @@ protected:
       EXPECT_NE(std::find(keep.begin(), keep.end(), n), keep.end()) << "left behind: " << n;
     }
   }
-  fs::path dir_;
 };
 
 std::string sample() { return (shared_dir() / "ftag" / "sample_ttbar.h5").string(); }

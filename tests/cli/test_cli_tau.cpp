@@ -22,16 +22,8 @@ namespace fs = std::filesystem;
 fs::path tau_dir() { return shared_dir() / "tau"; }
 std::string candidates() { return (tau_dir() / "tau_candidates.h5").string(); }
 
-class tau_cli : public testing::Test {
+class tau_cli : public scratch_test {
 protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("hepnn-tau-cli-" + std::to_string(::getpid()) + "-" + testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
   /// varspec + convert of one prong; returns the network file.
   std::string network(const std::string& prong) {
     const std::string src = (tau_dir() / ("tau_" + prong)).string();
@@ -63,7 +55,6 @@ protected:
     EXPECT_EQ(unscored, 28u);
     EXPECT_LE(worst, 1e-5);
   }
-  fs::path dir_;
 };
 
 TEST_F(tau_cli, varspec_convert_tauid_reproduce_every_reference_score) {
