@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,13 @@ run_result run_program(const std::string& program, const std::string& args) {
   r.err = slurp(dir / "err");
   std::filesystem::remove_all(dir);
   return r;
+}
+
+void write_truncated_copy(const std::filesystem::path& source, const std::filesystem::path& target, double fraction) {
+  std::ifstream in(source, std::ios::binary);
+  std::vector<char> part(static_cast<std::size_t>(static_cast<double>(std::filesystem::file_size(source)) * fraction));
+  in.read(part.data(), static_cast<std::streamsize>(part.size()));
+  std::ofstream(target, std::ios::binary).write(part.data(), static_cast<std::streamsize>(part.size()));
 }
 
 void scratch_test::SetUp() {

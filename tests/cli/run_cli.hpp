@@ -19,6 +19,9 @@ run_result run_program(const std::string& program, const std::string& args);
 /// Runs `hepnn <args>`.
 inline run_result hepnn_cli(const std::string& args) { return run_program(HEPNN_CLI, args); }
 
+/// Writes the first `fraction` of `source` to `target`: a file cut short.
+void write_truncated_copy(const std::filesystem::path& source, const std::filesystem::path& target, double fraction);
+
 /// A test with its own scratch directory, removed afterwards.
 class scratch_test : public testing::Test {
 protected:

@@ -173,13 +173,7 @@ TEST_F(ftag_cli, tracks_without_a_valid_flag_or_of_another_length_are_refused) {
 }
 
 TEST_F(ftag_cli, a_truncated_file_fails_cleanly_and_keeps_the_old_output) {
-  const auto size = fs::file_size(sample());
-  {
-    std::ifstream in(sample(), std::ios::binary);
-    std::vector<char> half(size / 2);
-    in.read(half.data(), static_cast<std::streamsize>(half.size()));
-    std::ofstream(path("truncated.h5"), std::ios::binary).write(half.data(), static_cast<std::streamsize>(half.size()));
-  }
+  write_truncated_copy(sample(), path("truncated.h5"), 0.5);
   std::ofstream(path("scores.h5")) << "an earlier result";
   const auto r = hepnn_cli("eval " + network("dips_like") + " " + path("truncated.h5") + " -o " + path("scores.h5"));
   EXPECT_EQ(r.status, 1);

@@ -121,13 +121,7 @@ TEST_F(tau_cli, a_network_without_the_expected_inputs_is_refused) {
 }
 
 TEST_F(tau_cli, a_truncated_candidate_file_keeps_the_old_scores) {
-  const auto size = fs::file_size(candidates());
-  {
-    std::ifstream src(candidates(), std::ios::binary);
-    std::vector<char> part(size / 3);
-    src.read(part.data(), static_cast<std::streamsize>(part.size()));
-    std::ofstream(path("cut.h5"), std::ios::binary).write(part.data(), static_cast<std::streamsize>(part.size()));
-  }
+  write_truncated_copy(candidates(), path("cut.h5"), 1.0 / 3);
   std::ofstream(path("scores.h5")) << "earlier";
   const auto r = hepnn_cli(tauid(path("cut.h5"), path("scores.h5")));
   EXPECT_EQ(r.status, 1);
