@@ -109,7 +109,7 @@ private:
   /// dense layer: W' = diag(w)·W, b' = w ⊙ (b + shift), computed in double.
   bool fuse_dense(std::size_t n, int src) {
     const layer& l = m_.layers[m_.nodes[n].layer];
-    if (l.weights.empty() || l.act.function != activation_function::linear) return false;
+    if (l.kind != layer_kind::dense || l.weights.empty() || l.act.function != activation_function::linear) return false;
     const std::size_t none = std::numeric_limits<std::size_t>::max();
     const std::size_t norm = sole_layer_consumer(n, layer_kind::normalization);
     if (norm == none) return false;

@@ -76,6 +76,21 @@ TYPED_TEST(api, sequential_example_from_the_format_reference) {
   EXPECT_EQ(missing.at("signal"), zero.at("signal"));
 }
 
+TYPED_TEST(api, only_dense_layers_fold_into_a_following_normalization) {
+  // prelu and normalization layers also carry weights and a linear activation;
+  // folding them as if they were dense would read past their weights
+  const char* json = R"({"inputs": [{"name": "a", "offset": 0, "scale": 1}, {"name": "b", "offset": 0, "scale": 1}],
+    "layers": [{"architecture": "prelu", "weights": [0.5, 0.25], "activation": "linear"},
+               {"architecture": "normalization", "weights": [2.0, 3.0], "bias": [1.0, -1.0]},
+               {"architecture": "normalization", "weights": [1.0, 0.5], "bias": [0.5, 0.0]}],
+    "outputs": ["x", "y"]})";
+  const basic_network<TypeParam> net(parse_network(json, "prelu_norm.json"));
+  // prelu(−2, 3) = (−1, 3); (w ⊙ (x + b)) twice: (0, 6), then (0.5, 3)
+  const auto out = net.compute({{"in", {{"a", -2.0}, {"b", 3.0}}}});
+  EXPECT_NEAR(out.at("x"), 0.5, tolerance<TypeParam>());
+  EXPECT_NEAR(out.at("y"), 3.0, tolerance<TypeParam>());
+}
+
 TYPED_TEST(api, graph_example_from_the_format_reference) {
   const basic_network<TypeParam> net(parse_network(graph_example, "graph.json"));
   const node_map jet{{"jet", {{"pt", 120.0}, {"eta", -0.5}}}};
