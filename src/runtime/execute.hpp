@@ -42,9 +42,9 @@ struct hepnn::workspace::state {
   std::size_t events_laid_out = 0;
   std::vector<std::size_t> rows;
   // scratch of the workflow layers (ftag tagger) built on top of a network
-  std::vector<double> tagger_inputs;
-  std::vector<std::size_t> tagger_offsets, tagger_order, tagger_nodes;
-  std::vector<std::byte> tagger_values;
+  std::vector<float> tagger_inputs32;
+  std::vector<double> tagger_inputs64;
+  std::vector<std::size_t> tagger_offsets, tagger_order;
   std::vector<const float*> tagger_ptrs32;
   std::vector<const double*> tagger_ptrs64;
   // scratch of the tau evaluator

@@ -32,18 +32,24 @@ std::string track_dataset(const h5::file& f, const std::string& jets, const std:
   f.fail("/", "several track datasets (" + list + "): choose one with --tracks");
 }
 
-/// What a chunk of jets looks like once read: jet fields, valid tracks packed
-/// jet after jet, and where each jet's tracks start.
-struct chunk_data {
-  std::vector<double> jets, raw_tracks, tracks;
-  std::vector<std::size_t> offsets;
+/// What the scoring of a file found out before its first chunk.
+struct scoring_info {
+  std::string tracks_dataset; ///< empty when the network reads no tracks
+  std::string track_handling;
+  std::vector<std::string> score_names;
+  std::vector<std::string> copy_types; ///< of score_options::copy_fields, in the file's spelling
+  std::size_t tracks_seen = 0, tracks_used = 0;
 };
 
+/// One chunk's results: scores (jets × score_names), tracks fed per jet (−1
+/// without tracks), and the copied jet fields (jets × copy_fields).
 template <typename T>
-void run(const score_options& o, const std::function<void(const basic_tagger<T>&, std::size_t first, std::size_t n,
-                                                           const chunk_data&, const std::vector<T>&, const std::vector<int>&)>& sink,
-         std::string& tracks_name, std::string& handling, std::vector<std::string>& score_names, std::size_t& seen,
-         std::size_t& used) {
+using chunk_sink = std::function<void(std::size_t first, std::size_t n, const std::vector<T>& scores,
+                                      const std::vector<int>& n_tracks, const std::vector<double>& copied)>;
+
+template <typename T>
+void run(const score_options& o, scoring_info& info, const std::function<void(const scoring_info&)>& start,
+         const chunk_sink<T>& sink) {
   const model m = o.network_model ? *o.network_model : read_network(o.network);
   const auto f = h5::file::open(o.input.string());
   const h5::table jets(f, o.jets);
@@ -53,8 +59,8 @@ void run(const score_options& o, const std::function<void(const basic_tagger<T>&
   topt.jet_fields_available = jets.field_names();
   std::optional<h5::table> tracks;
   if (!m.input_sequences.empty()) {
-    tracks_name = track_dataset(f, o.jets, o.tracks);
-    tracks.emplace(f, tracks_name);
+    info.tracks_dataset = track_dataset(f, o.jets, o.tracks);
+    tracks.emplace(f, info.tracks_dataset);
     if (tracks->rows() != jets.rows())
       f.fail(tracks->path(), std::to_string(tracks->rows()) + " rows for " + std::to_string(jets.rows()) + " jets in " + jets.path());
     tracks->require({"valid"}, "telling real tracks from padding");
@@ -68,44 +74,49 @@ void run(const score_options& o, const std::function<void(const basic_tagger<T>&
                          e.what());
     }
   }();
-  handling = m.input_sequences.empty() ? std::string() : tagger.track_handling();
-  score_names = tagger.score_names();
+  if (tracks) info.track_handling = tagger.track_handling();
+  info.score_names = tagger.score_names();
   jets.require(tagger.jet_fields(), "the network's jet inputs");
+  jets.require(o.copy_fields, "--copy");
+  for (const auto& name : o.copy_fields) info.copy_types.push_back(jets.find(name)->type);
   std::vector<std::string> track_fields = tagger.track_fields();
   if (tracks) {
     tracks->require(track_fields, "the network's track inputs");
     track_fields.push_back("valid");
   }
+  if (start) start(info);
 
   workspace ws;
-  chunk_data c;
+  std::vector<double> jet_values, track_row, track_values, copied;
+  std::vector<std::size_t> offsets;
   std::vector<T> scores;
   std::vector<int> n_tracks;
   const std::size_t nt = track_fields.size(), width = tracks ? tracks->width() : 0, chunk = std::max<std::size_t>(o.chunk, 1);
   for (std::size_t first = 0; first < jets.rows(); first += chunk) {
     const std::size_t n = std::min(chunk, jets.rows() - first);
-    jets.read(first, n, tagger.jet_fields(), c.jets);
-    c.offsets.assign(n + 1, 0);
+    jets.read(first, n, tagger.jet_fields(), jet_values);
+    if (!o.copy_fields.empty()) jets.read(first, n, o.copy_fields, copied);
+    offsets.assign(n + 1, 0);
     n_tracks.assign(n, -1);
     if (tracks) {
       // only the valid slots are converted: most of a dumper's track table is padding
       const auto& rows = tracks->fetch(first, n, track_fields);
-      c.tracks.clear();
-      c.raw_tracks.resize(nt);
+      track_values.clear();
+      track_row.resize(nt);
       for (std::size_t j = 0; j < n; ++j) {
         for (std::size_t s = 0; s < width; ++s) {
           const std::size_t e = j * width + s;
           if (rows.value(e, nt - 1) == 0) continue;
-          rows.convert(e, c.raw_tracks.data());
-          c.tracks.insert(c.tracks.end(), c.raw_tracks.begin(), c.raw_tracks.end() - 1);
+          rows.convert(e, track_row.data());
+          track_values.insert(track_values.end(), track_row.begin(), track_row.end() - 1);
         }
-        c.offsets[j + 1] = c.tracks.size() / (nt - 1);
+        offsets[j + 1] = track_values.size() / (nt - 1);
       }
-      seen += c.offsets[n];
+      info.tracks_seen += offsets[n];
     }
-    scores.resize(n * score_names.size());
+    scores.resize(n * info.score_names.size());
     try {
-      tagger.evaluate_batch(n, c.jets, c.tracks, c.offsets, scores, ws);
+      tagger.evaluate_batch(n, jet_values, track_values, offsets, scores, ws);
     } catch (const input_error& e) {
       throw input_error(o.input.string() + ": jets " + std::to_string(first) + ".." + std::to_string(first + n - 1) + ": " +
                         e.what() + " (events count from jet " + std::to_string(first) + ")");
@@ -114,90 +125,75 @@ void run(const score_options& o, const std::function<void(const basic_tagger<T>&
       // the tracks each jet really fed, after selection
       for (std::size_t j = 0; j < n; ++j) {
         n_tracks[j] = static_cast<int>(tagger.tracks_used(j, ws));
-        used += static_cast<std::size_t>(n_tracks[j]);
+        info.tracks_used += static_cast<std::size_t>(n_tracks[j]);
       }
     }
-    sink(tagger, first, n, c, scores, n_tracks);
+    sink(first, n, scores, n_tracks, copied);
     if (o.progress) o.progress(first + n, jets.rows());
   }
 }
 
 template <typename T> scored_jets collect(const score_options& o) {
   scored_jets out;
-  std::size_t seen = 0, used = 0;
-  run<T>(
-      o,
-      [&](const basic_tagger<T>&, std::size_t, std::size_t, const chunk_data&, const std::vector<T>& scores,
-          const std::vector<int>& n_tracks) {
-        out.scores.insert(out.scores.end(), scores.begin(), scores.end());
-        out.n_tracks.insert(out.n_tracks.end(), n_tracks.begin(), n_tracks.end());
-      },
-      out.tracks_dataset, out.track_handling, out.score_names, seen, used);
+  scoring_info info;
+  run<T>(o, info, {},
+         [&](std::size_t, std::size_t, const std::vector<T>& scores, const std::vector<int>& n_tracks, const std::vector<double>&) {
+           out.scores.insert(out.scores.end(), scores.begin(), scores.end());
+           out.n_tracks.insert(out.n_tracks.end(), n_tracks.begin(), n_tracks.end());
+         });
+  out.score_names = std::move(info.score_names);
+  out.tracks_dataset = std::move(info.tracks_dataset);
+  out.track_handling = std::move(info.track_handling);
   return out;
 }
 
 template <typename T> score_summary write(const score_options& o) {
   const auto start = std::chrono::steady_clock::now();
   score_summary sum;
+  scoring_info info;
   detail::write_atomically(o.output.string(), [&](const std::string& tmp) {
     auto out = h5::file::create(tmp);
     std::optional<h5::table_writer> writer;
-    std::vector<double> rows, copied;
-    std::optional<h5::table> source; // the jets again, for --copy
-    std::optional<h5::file> input;
+    std::vector<double> rows;
     // scores, the tracks each jet fed (when it has tracks), then the copied fields in their own types
-    auto columns = [&](const std::vector<std::string>& names, bool counts, const h5::table* from) {
+    const auto created = [&](const scoring_info& i) {
       std::vector<h5::table_writer::column> cols;
-      for (const auto& name : names) cols.push_back({name, o.float64 ? "f8" : "f4"});
-      if (counts) cols.push_back({n_tracks_field, "i4"});
-      for (const auto& name : o.copy_fields) cols.push_back({name, from->find(name)->type});
-      return cols;
+      for (const auto& name : i.score_names) cols.push_back({name, o.float64 ? "f8" : "f4"});
+      if (!i.tracks_dataset.empty()) cols.push_back({n_tracks_field, "i4"});
+      for (std::size_t k = 0; k < o.copy_fields.size(); ++k) cols.push_back({o.copy_fields[k], i.copy_types[k]});
+      writer.emplace(out, "jets", std::move(cols));
     };
-    run<T>(
-        o,
-        [&](const basic_tagger<T>& tagger, std::size_t first, std::size_t n, const chunk_data&, const std::vector<T>& scores,
-            const std::vector<int>& n_tracks) {
-          const std::size_t ns = tagger.score_names().size(), nc = o.copy_fields.size();
-          const bool counts = !sum.tracks_dataset.empty();
-          const std::size_t width = ns + (counts ? 1 : 0) + nc;
-          if (!writer) {
-            if (nc) {
-              input.emplace(h5::file::open(o.input.string()));
-              source.emplace(*input, o.jets);
-              source->require(o.copy_fields, "--copy");
-            }
-            writer.emplace(out, "jets", columns(tagger.score_names(), counts, source ? &*source : nullptr));
-          }
-          if (nc) source->read(first, n, o.copy_fields, copied);
-          rows.resize(n * width);
-          for (std::size_t j = 0; j < n; ++j) {
-            double* row = rows.data() + j * width;
-            for (std::size_t k = 0; k < ns; ++k) *row++ = static_cast<double>(scores[j * ns + k]);
-            if (counts) *row++ = n_tracks[j];
-            for (std::size_t k = 0; k < nc; ++k) *row++ = copied[j * nc + k];
-          }
-          writer->append(rows.data(), n);
-          sum.jets += n;
-        },
-        sum.tracks_dataset, sum.track_handling, sum.score_names, sum.tracks_seen, sum.tracks_used);
-    if (!writer) { // no jets: still a well-formed, empty score file
-      if (!o.copy_fields.empty()) {
-        input.emplace(h5::file::open(o.input.string()));
-        source.emplace(*input, o.jets);
-        source->require(o.copy_fields, "--copy");
-      }
-      writer.emplace(out, "jets", columns(sum.score_names, !sum.tracks_dataset.empty(), source ? &*source : nullptr));
-    }
+    run<T>(o, info, created,
+           [&](std::size_t, std::size_t n, const std::vector<T>& scores, const std::vector<int>& n_tracks,
+               const std::vector<double>& copied) {
+             const std::size_t ns = info.score_names.size(), nc = o.copy_fields.size();
+             const bool counts = !info.tracks_dataset.empty();
+             const std::size_t width = ns + (counts ? 1 : 0) + nc;
+             rows.resize(n * width);
+             for (std::size_t j = 0; j < n; ++j) {
+               double* row = rows.data() + j * width;
+               for (std::size_t k = 0; k < ns; ++k) *row++ = static_cast<double>(scores[j * ns + k]);
+               if (counts) *row++ = n_tracks[j];
+               for (std::size_t k = 0; k < nc; ++k) *row++ = copied[j * nc + k];
+             }
+             writer->append(rows.data(), n);
+             sum.jets += n;
+           });
     auto root = out.root();
     h5::write_string_attribute(root, "network", o.network.string());
     h5::write_string_attribute(root, "input", o.input.string());
     h5::write_string_attribute(root, "precision", o.float64 ? "float64" : "float32");
-    h5::write_string_list_attribute(root, "scores", sum.score_names);
-    if (!sum.tracks_dataset.empty()) {
-      h5::write_string_attribute(root, "tracks", sum.tracks_dataset);
-      h5::write_string_attribute(root, "track_handling", sum.track_handling);
+    h5::write_string_list_attribute(root, "scores", info.score_names);
+    if (!info.tracks_dataset.empty()) {
+      h5::write_string_attribute(root, "tracks", info.tracks_dataset);
+      h5::write_string_attribute(root, "track_handling", info.track_handling);
     }
   });
+  sum.tracks_dataset = std::move(info.tracks_dataset);
+  sum.track_handling = std::move(info.track_handling);
+  sum.score_names = std::move(info.score_names);
+  sum.tracks_seen = info.tracks_seen;
+  sum.tracks_used = info.tracks_used;
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return sum;
 }

@@ -175,6 +175,7 @@ template <typename T> struct basic_tagger<T>::impl {
   std::vector<std::string> jet_fields, track_fields, score_names;
   std::string handling;
   std::vector<std::vector<recipe>> jet_nodes, seq_nodes;
+  std::size_t jet_width = 0, track_width = 0; ///< network inputs per jet, per track
   std::optional<track_selection> selection;
   cuts cut;
   std::optional<track_sort> sort;
@@ -188,6 +189,10 @@ template <typename T> struct basic_tagger<T>::impl {
       auto& recipes = jet_nodes.emplace_back();
       for (const auto& v : n.variables) recipes.push_back(jet_recipe(jets, n.name, v.name));
     }
+    // Athena's taggers read one track collection
+    if (m.input_sequences.size() > 1)
+      throw config_error("the tagger feeds one track sequence; the network has " + std::to_string(m.input_sequences.size()) +
+                         " sequence inputs ('" + m.input_sequences[0].name + "', '" + m.input_sequences[1].name + "', ...)");
     for (const auto& n : m.input_sequences) {
       auto& recipes = seq_nodes.emplace_back();
       for (const auto& v : n.variables) recipes.push_back(track_recipe(tracks, jets, n.name, v.name));
@@ -195,6 +200,8 @@ template <typename T> struct basic_tagger<T>::impl {
     if (!m.input_sequences.empty()) choose_tracks(m, o, tracks);
     jet_fields = jets.names();
     track_fields = tracks.names();
+    for (const auto& r : jet_nodes) jet_width += r.size();
+    for (const auto& r : seq_nodes) track_width += r.size();
     for (const auto& [name, offset] : bind.outputs())
       for (const auto& label : net.labels(name)) score_names.push_back(name + "_" + label);
   }
@@ -315,22 +322,25 @@ void basic_tagger<T>::evaluate_batch(std::size_t n_jets, std::span<const double>
     throw input_error("tagger: the track rows do not cover the jets' offsets");
   auto& st = ws.get();
   // network inputs, in the network's own order, kept in the workspace
-  auto& in = st.tagger_inputs;
+  auto& in = [&]() -> std::vector<T>& {
+    if constexpr (std::is_same_v<T, float>) return st.tagger_inputs32;
+    else return st.tagger_inputs64;
+  }();
   auto& seq_offsets = st.tagger_offsets;
   auto& order = st.tagger_order;
-  std::size_t jet_width = 0, track_width = 0;
-  for (const auto& r : p.jet_nodes) jet_width += r.size();
-  for (const auto& r : p.seq_nodes) track_width += r.size();
-  in.resize(n_jets * jet_width + (p.seq_nodes.empty() ? 0 : offsets[n_jets] * track_width));
-  // jet values
+  in.resize(n_jets * p.jet_width + (p.seq_nodes.empty() ? 0 : offsets[n_jets] * p.track_width));
+  auto& ptrs = [&]() -> std::vector<const T*>& {
+    if constexpr (std::is_same_v<T, float>) return st.tagger_ptrs32;
+    else return st.tagger_ptrs64;
+  }();
+  ptrs.clear();
+  // jet values, node after node
   std::size_t at = 0;
-  auto& node_start = st.tagger_nodes;
-  node_start.clear();
   for (const auto& recipes : p.jet_nodes) {
-    node_start.push_back(at);
+    ptrs.push_back(in.data() + at);
     for (std::size_t j = 0; j < n_jets; ++j) {
       const double* f = jets.data() + j * nj;
-      for (const auto& r : recipes) in[at++] = r.flag >= 0 && f[r.flag] != 0 ? nan : apply(r, f, f);
+      for (const auto& r : recipes) in[at++] = static_cast<T>(r.flag >= 0 && f[r.flag] != 0 ? nan : apply(r, f, f));
     }
   }
   // tracks: select, order, compute
@@ -350,23 +360,12 @@ void basic_tagger<T>::evaluate_batch(std::size_t n_jets, std::span<const double>
     for (std::size_t t : order) {
       const double* tf = tracks.data() + t * nt;
       for (const auto& recipes : p.seq_nodes)
-        for (const auto& r : recipes) in[at++] = apply(r, tf, jf);
+        for (const auto& r : recipes) in[at++] = static_cast<T>(apply(r, tf, jf));
     }
     seq_offsets[j + 1] = seq_offsets[j] + order.size();
   }
-  // hand them to the network as T
-  auto& buf = st.tagger_values;
-  buf.resize(in.size() * sizeof(T));
-  T* values = reinterpret_cast<T*>(buf.data());
-  for (std::size_t i = 0; i < in.size(); ++i) values[i] = static_cast<T>(in[i]);
-  auto& ptrs = [&]() -> std::vector<const T*>& {
-    if constexpr (std::is_same_v<T, float>) return st.tagger_ptrs32;
-    else return st.tagger_ptrs64;
-  }();
-  ptrs.clear();
-  for (std::size_t k = 0; k < p.jet_nodes.size(); ++k) ptrs.push_back(values + node_start[k]);
   const std::span<const T* const> scalars(ptrs.data(), ptrs.size());
-  const sequence_batch<T> seq{values + seq_start, seq_offsets.data()};
+  const sequence_batch<T> seq{in.data() + seq_start, seq_offsets.data()};
   p.net.evaluate_batch(p.bind, n_jets, scalars, std::span(&seq, p.seq_nodes.empty() ? 0 : 1), scores, ws);
 }
 
