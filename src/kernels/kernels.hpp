@@ -92,7 +92,7 @@ template <typename T> struct kernel_table {
   /// pre-activation (block 2); updates h.
   void (*gru_update)(const gru_args<T>&);
   /// h = keep ? act(z) : h
-  void (*rnn_cell)(const act_params&, const T* z, std::size_t ldz, T* h, std::size_t ldh, std::size_t rows,
+  void (*rnn_cell)(const act_params&, T* z, std::size_t ldz, T* h, std::size_t ldh, std::size_t rows,
                    std::size_t n, const std::uint8_t* keep);
   /// y = a op b (rows × n)
   void (*binary)(binary_op, const T* a, std::size_t lda, const T* b, std::size_t ldb, T* y, std::size_t ldy,

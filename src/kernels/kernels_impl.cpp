@@ -198,8 +198,6 @@ template <typename T, activation_function F> inline vec<T> apply_vec(const act_p
 }
 
 /// y = f(x) over rows × n (n rounded up to whole vectors); x may equal y.
-using rows_fn_f = void (*)(const act_params&, const float*, std::size_t, float*, std::size_t, std::size_t, std::size_t);
-using rows_fn_d = void (*)(const act_params&, const double*, std::size_t, double*, std::size_t, std::size_t, std::size_t);
 
 template <typename T, activation_function F>
 void apply_rows(const act_params& p, const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t rows,
@@ -411,13 +409,10 @@ template <typename T> void gru_gates(const gru_args<T>& a) {
   }
 }
 
-template <typename T> void gru_update(const gru_args<T>& a) { gru_blend(a); }
-
 template <typename T>
-void rnn_cell(const act_params& p, const T* z, std::size_t ldz, T* h, std::size_t ldh, std::size_t rows,
-              std::size_t n, const std::uint8_t* keep) {
-  T* work = const_cast<T*>(z); // z is this step's scratch
-  activate(p, work, rows, n, ldz);
+void rnn_cell(const act_params& p, T* z, std::size_t ldz, T* h, std::size_t ldh, std::size_t rows, std::size_t n,
+              const std::uint8_t* keep) {
+  activate(p, z, rows, n, ldz); // z is this step's scratch
   for (std::size_t r = 0; r < rows; ++r)
     if (!keep || keep[r])
       for (std::size_t i = 0; i < round_up(n, lanes<T>); ++i) h[r * ldh + i] = z[r * ldz + i];
@@ -477,7 +472,7 @@ bool prepare(const T* x, std::size_t ldx, const double* offset, const double* sc
 
 template <typename T> constexpr kernel_table<T> make_table() {
   return {HEPNN_ISA_NAME, &gemm<T>,     &activate<T>, &lstm_cell<T>, &gru_after<T>, &gru_gates<T>,
-          &gru_update<T>, &rnn_cell<T>, &binary<T>,   &affine<T>,    &prepare<T>};
+          &gru_blend<T>,  &rnn_cell<T>, &binary<T>,   &affine<T>,    &prepare<T>};
 }
 
 constexpr kernel_table<float> float_table = make_table<float>();

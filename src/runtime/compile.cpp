@@ -105,6 +105,21 @@ private:
     return m_.layers[nc.layer].kind == k ? c : none;
   }
 
+  /// A dense op from a row-major n_out × n_in matrix and a bias (either may be absent).
+  op_dense make_dense(const std::vector<double>* w, const std::vector<double>* b, std::size_t n_in, std::size_t n_out,
+                      const activation& act) {
+    op_dense d;
+    d.n_in = n_in;
+    d.has_matrix = w != nullptr;
+    d.has_bias = b != nullptr;
+    if (w) d.w = pack_dense(*w, n_in, n_out);
+    d.ldw = dense_stride(n_out);
+    if (b) d.bias = pack_row(*b, padded<T>(n_out));
+    d.act = act_params::from(act);
+    d.fused_relu = d.has_matrix && d.act.is_plain_relu();
+    return d;
+  }
+
   /// dense(linear) → normalization [→ activation-only dense] becomes one
   /// dense layer: W' = diag(w)·W, b' = w ⊙ (b + shift), computed in double.
   bool fuse_dense(std::size_t n, int src) {
@@ -129,15 +144,7 @@ private:
       for (std::size_t i = 0; i < ls.n_in; ++i) w[o * ls.n_in + i] = nl.weights[o] * l.weights[o * ls.n_in + i];
       b[o] = nl.weights[o] * ((l.bias.empty() ? 0.0 : l.bias[o]) + nl.bias[o]);
     }
-    op_dense d;
-    d.n_in = ls.n_in;
-    d.has_bias = true;
-    const std::size_t ld = padded<T>(ls.n_out);
-    d.w = pack_dense(w, ls.n_in, ls.n_out);
-    d.ldw = dense_stride(ls.n_out);
-    d.bias = pack_row(b, ld);
-    d.act = act_params::from(act);
-    d.fused_relu = d.act.is_plain_relu();
+    const op_dense d = make_dense(&w, &b, ls.n_in, ls.n_out, act);
     const int out = like(src, ls.n_out, last);
     emit(d, {src}, out, last, static_cast<int>(m_.nodes[n].layer));
     value_of_[n] = value_of_[norm] = value_of_[last] = out;
@@ -176,11 +183,8 @@ private:
   /// vectors, reading into the next row for the don't-care padding lanes, so
   /// a vector of slack follows the matrix.
   std::size_t pack_dense(const std::vector<double>& w, std::size_t n_in, std::size_t n_out) {
-    const std::size_t ld = dense_stride(n_out);
-    std::size_t off = begin_block();
-    staging_.resize(off + n_in * ld + row_align<T>, T(0));
-    for (std::size_t o = 0; o < n_out; ++o)
-      for (std::size_t i = 0; i < n_in; ++i) staging_[off + i * ld + o] = static_cast<T>(w[o * n_in + i]);
+    const std::size_t off = pack_gates({&w}, n_in, n_out, dense_stride(n_out));
+    staging_.resize(staging_.size() + row_align<T>, T(0));
     return off;
   }
   static std::size_t dense_stride(std::size_t n_out) { return round_up(n_out, 16 / sizeof(T)); }
@@ -308,17 +312,8 @@ private:
     case layer_kind::dense: {
       auto key = std::make_pair(li, std::size_t(0));
       if (!packed_.count(key)) {
-        op_dense d;
-        d.n_in = ls.n_in;
-        d.has_matrix = !l.weights.empty();
-        d.has_bias = !l.bias.empty();
-        const std::size_t ld = padded<T>(ls.n_out);
-        if (d.has_matrix) d.w = pack_dense(l.weights, ls.n_in, ls.n_out);
-        d.ldw = dense_stride(ls.n_out);
-        if (d.has_bias) d.bias = pack_row(l.bias, ld);
-        d.act = act_params::from(l.act);
-        d.fused_relu = d.has_matrix && d.act.is_plain_relu();
-        packed_[key] = d;
+        packed_[key] = make_dense(l.weights.empty() ? nullptr : &l.weights, l.bias.empty() ? nullptr : &l.bias, ls.n_in,
+                                  ls.n_out, l.act);
       }
       const auto& d = std::get<op_dense>(packed_[key]);
       emit(d, {src}, out, n, lidx, !d.has_matrix);

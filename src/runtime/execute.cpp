@@ -156,7 +156,6 @@ template <typename T> void executor<T>::run(const std::vector<bool>* needed, con
         [&](const auto& body) {
           using B = std::decay_t<decltype(body)>;
           if constexpr (std::is_same_v<B, op_input>) return;
-          else if constexpr (std::is_same_v<B, op_dense>) dense(o, body);
           else if constexpr (std::is_same_v<B, op_affine>) affine(o, body);
           else if constexpr (std::is_same_v<B, op_prelu>) prelu(o, body);
           else if constexpr (std::is_same_v<B, op_maxout>) maxout(o, body);
