@@ -231,9 +231,9 @@ namespace {
 /// Runs the name-keyed API: looks every network variable up by name.
 template <typename T>
 void run_named(const detail::plan<T>& p, detail::executor<T>& ex, const node_map& inputs, const seq_node_map& sequences) {
-  auto find_node = [&](const auto& map, const std::string& name, const char* kind) -> const auto& {
+  auto find_node = [&](const auto& map, const std::string& name, const char* kind, std::size_t nodes) -> const auto& {
     auto it = map.find(name);
-    const std::size_t nodes = std::string(kind) == "sequence" ? p.input_sequences.size() : p.inputs.size();
+    // one node on each side: names need not match (as in bind)
     if (it == map.end() && nodes == 1 && map.size() == 1) it = map.begin();
     if (it == map.end()) throw input_error(p.source + ": no " + std::string(kind) + " input node '" + name + "' given");
     return it->second;
@@ -241,7 +241,7 @@ void run_named(const detail::plan<T>& p, detail::executor<T>& ex, const node_map
   std::vector<std::vector<const std::vector<double>*>> seq_columns(p.input_sequences.size());
   for (std::size_t k = 0; k < p.input_sequences.size(); ++k) {
     const auto& node = p.input_sequences[k];
-    const vector_map& given = find_node(sequences, node.name, "sequence");
+    const vector_map& given = find_node(sequences, node.name, "sequence", p.input_sequences.size());
     std::size_t steps = 0;
     bool first = true;
     static const std::vector<double> no_steps;
@@ -266,7 +266,7 @@ void run_named(const detail::plan<T>& p, detail::executor<T>& ex, const node_map
   ex.begin(1, [&](std::size_t i, std::size_t) { return seq_columns[i].empty() ? 0 : seq_columns[i][0]->size(); });
   for (std::size_t k = 0; k < p.inputs.size(); ++k) {
     const auto& node = p.inputs[k];
-    const value_map& given = find_node(inputs, node.name, "scalar");
+    const value_map& given = find_node(inputs, node.name, "scalar", p.inputs.size());
     std::vector<double> values;
     for (const auto& var : node.variables) {
       auto it = given.find(var.name);
