@@ -1,4 +1,5 @@
 #include "args.hpp"
+#include "model/text.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -75,8 +76,7 @@ std::string arguments::usage() const {
   std::string text = "usage: hepnn " + command_ + " " + synopsis_ + "\n";
   if (!options_.empty()) text += "\noptions:\n";
   for (const auto& o : options_) {
-    std::string names;
-    for (const auto& n : o.names) names += (names.empty() ? "" : ", ") + n;
+    std::string names = detail::join(o.names);
     if (o.takes_value) names += " " + o.metavar;
     text += "  " + names;
     text += names.size() < 30 ? std::string(30 - names.size(), ' ') : "\n" + std::string(32, ' ');

@@ -12,6 +12,7 @@
 #include "hepnn/keras.hpp"
 #include "hepnn/variables.hpp"
 #include "workflow/yaml.hpp"
+#include "model/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -54,11 +55,7 @@ struct score_set {
   }
 };
 
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
+using detail::join;
 
 /// The network output compared with reference `ref`: the one asked for, the
 /// only one, or the one `ref` starts with (umami's `dips_<tagger>` head

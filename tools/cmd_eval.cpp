@@ -10,6 +10,7 @@
 #include "hepnn/io.hpp"
 #include "hepnn/network.hpp"
 #include "workflow/json_events.hpp"
+#include "model/text.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -49,9 +50,7 @@ int eval_ntuple(const arguments& args) {
   if (!s.tracks_dataset.empty())
     std::fprintf(stderr, "hepnn: tracks from '%s': %s; %zu valid tracks, %zu fed to the network\n", s.tracks_dataset.c_str(),
                  s.track_handling.c_str(), s.tracks_seen, s.tracks_used);
-  std::string names;
-  for (const auto& n : s.score_names) names += (names.empty() ? "" : ", ") + n;
-  std::fprintf(stderr, "hepnn: wrote %s (jets: %s)\n", o.output.c_str(), names.c_str());
+  std::fprintf(stderr, "hepnn: wrote %s (jets: %s)\n", o.output.c_str(), detail::join(s.score_names).c_str());
   report_summary("scored", s.jets, "jets", s.seconds);
   return 0;
 }

@@ -1,4 +1,5 @@
 #include "formats/hdf5_table.hpp"
+#include "model/text.hpp"
 
 #include <hdf5.h>
 
@@ -55,8 +56,7 @@ table::table(const file& f, const std::string& path) : file_(&f), path_(absolute
   const group root = f.root();
   const std::string rel = path_.substr(1);
   if (!root.has_dataset(rel)) {
-    std::string have;
-    for (const auto& m : root.members()) have += (have.empty() ? "" : ", ") + m;
+    const std::string have = join(root.members());
     fail("no such dataset" + (have.empty() ? std::string() : " (the file has: " + have + ")"));
   }
   dataset_ = handle(H5Dopen2(f.raw().get(), path_.c_str(), H5P_DEFAULT));

@@ -16,6 +16,17 @@
 
 namespace hepnn::detail {
 
+/// The float or the double member of a pair kept in the workspace for both precisions.
+template <typename T> std::vector<T>& by_precision(std::vector<float>& f32, std::vector<double>& f64) {
+  if constexpr (std::is_same_v<T, float>) return f32;
+  else return f64;
+}
+template <typename T> std::vector<const T*>& by_precision(std::vector<const float*>& f32, std::vector<const double*>& f64) {
+  if constexpr (std::is_same_v<T, float>) return f32;
+  else return f64;
+}
+
+
 /// Row layout of one packing for the current tile (see plan.hpp).
 struct packing_state {
   std::vector<std::size_t> len;    ///< by sorted position, longest first
@@ -49,7 +60,6 @@ struct hepnn::workspace::state {
   std::vector<const double*> tagger_ptrs64;
   // scratch of the tau evaluator
   std::vector<std::size_t> tau_tracks, tau_clusters;
-  std::vector<double> tau_values;
   std::vector<float> tau_inputs32, tau_outputs32;
   std::vector<double> tau_inputs64, tau_outputs64;
 };

@@ -6,6 +6,7 @@
 
 #include "formats/hdf5_table.hpp"
 #include "workflow/files.hpp"
+#include "model/text.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -27,9 +28,7 @@ std::string track_dataset(const h5::file& f, const std::string& jets, const std:
   }
   if (found.size() == 1) return found[0];
   if (found.empty()) f.fail("/", "the network reads tracks, but the file has no 2-D track dataset");
-  std::string list;
-  for (const auto& n : found) list += (list.empty() ? "" : ", ") + n;
-  f.fail("/", "several track datasets (" + list + "): choose one with --tracks");
+  f.fail("/", "several track datasets (" + detail::join(found) + "): choose one with --tracks");
 }
 
 /// What the scoring of a file found out before its first chunk.

@@ -5,6 +5,7 @@
 #include "hepnn/ftag.hpp"
 
 #include "hepnn/errors.hpp"
+#include "model/text.hpp"
 #include "runtime/execute.hpp"
 
 #include <algorithm>
@@ -42,11 +43,10 @@ double apply(const recipe& r, const double* fields, const double* jet) {
 /// Fields the caller provides; with an availability list, names resolve against it.
 class field_list {
 public:
-  field_list(std::vector<std::string> available, const char* what) : available_(std::move(available)), what_(what) {}
+  explicit field_list(std::vector<std::string> available) : available_(std::move(available)) {}
   bool has(const std::string& n) const {
     return available_.empty() || std::find(available_.begin(), available_.end(), n) != available_.end();
   }
-  bool known() const { return !available_.empty(); }
   int add(const std::string& n) {
     auto it = std::find(names_.begin(), names_.end(), n);
     if (it != names_.end()) return static_cast<int>(it - names_.begin());
@@ -60,11 +60,9 @@ public:
     return std::nullopt;
   }
   const std::vector<std::string>& names() const { return names_; }
-  const char* what() const { return what_; }
 
 private:
   std::vector<std::string> available_, names_;
-  const char* what_;
 };
 
 /// The *_isDefaults flag that governs a jet variable (DataPrepUtilities):
@@ -184,7 +182,7 @@ template <typename T> struct basic_tagger<T>::impl {
   int f_key = -1, f_key2 = -1;
 
   impl(const model& m, const tagger_options& o) : net(m, o.network), bind(net.bind(net.native_order())) {
-    field_list jets(o.jet_fields_available, "jet fields"), tracks(o.track_fields_available, "track fields");
+    field_list jets(o.jet_fields_available), tracks(o.track_fields_available);
     for (const auto& n : m.inputs) {
       auto& recipes = jet_nodes.emplace_back();
       for (const auto& v : n.variables) recipes.push_back(jet_recipe(jets, n.name, v.name));
@@ -218,29 +216,32 @@ template <typename T> struct basic_tagger<T>::impl {
     std::vector<std::string> notes;
     if (selection && *selection != track_selection::all) {
       cut = cuts_of(*selection);
-      std::vector<std::string> needed = {"pt", "eta"};
-      if (cut.abs_d0 < 1e300) needed.push_back("d0");
-      if (cut.abs_z0 < 1e300) needed.push_back("z0SinTheta");
-      if (cut.shared < 1e300) needed.insert(needed.end(), {"numberOfPixelSharedHits", "numberOfSCTSharedHits"});
-      if (cut.si_min > -1e300)
-        needed.insert(needed.end(), {"numberOfPixelHits", "numberOfPixelDeadSensors", "numberOfSCTHits", "numberOfSCTDeadSensors"});
-      if (cut.si_holes < 1e300) needed.insert(needed.end(), {"numberOfPixelHoles", "numberOfSCTHoles"});
-      std::string missing;
-      for (const auto& f : needed)
-        if (!tracks.has(f)) missing += (missing.empty() ? "" : ", ") + f;
+      // the fields each of the selection's cuts reads, and where their columns go
+      struct need {
+        bool used;
+        std::vector<const char*> names;
+        std::vector<int*> slots;
+      };
+      const need needs[] = {
+          {true, {"pt", "eta"}, {&f_pt, &f_eta}},
+          {cut.abs_d0 < 1e300, {"d0"}, {&f_d0}},
+          {cut.abs_z0 < 1e300, {"z0SinTheta"}, {&f_z0}},
+          {cut.shared < 1e300, {"numberOfPixelSharedHits", "numberOfSCTSharedHits"}, {&f_pix_shared, &f_sct_shared}},
+          {cut.si_min > -1e300,
+           {"numberOfPixelHits", "numberOfPixelDeadSensors", "numberOfSCTHits", "numberOfSCTDeadSensors"},
+           {&f_pix, &f_pix_dead, &f_sct, &f_sct_dead}},
+          {cut.si_holes < 1e300, {"numberOfPixelHoles", "numberOfSCTHoles"}, {&f_pix_holes, &f_sct_holes}}};
+      std::vector<std::string> missing;
+      for (const auto& nd : needs)
+        for (const char* f : nd.names)
+          if (nd.used && !tracks.has(f)) missing.push_back(f);
       if (!missing.empty()) {
-        notes.push_back(std::string(to_string(*selection)) + " selection not applied: no track field " + missing);
+        notes.push_back(std::string(to_string(*selection)) + " selection not applied: no track field " + detail::join(missing));
         selection.reset();
       } else {
-        auto field = [&](const char* f) { return tracks.has(f) ? tracks.add(f) : -1; };
-        f_pt = field("pt"), f_eta = field("eta");
-        if (cut.abs_d0 < 1e300) f_d0 = field("d0");
-        if (cut.abs_z0 < 1e300) f_z0 = field("z0SinTheta");
-        if (cut.shared < 1e300) f_pix_shared = field("numberOfPixelSharedHits"), f_sct_shared = field("numberOfSCTSharedHits");
-        if (cut.si_min > -1e300)
-          f_pix = field("numberOfPixelHits"), f_pix_dead = field("numberOfPixelDeadSensors"), f_sct = field("numberOfSCTHits"),
-          f_sct_dead = field("numberOfSCTDeadSensors");
-        if (cut.si_holes < 1e300) f_pix_holes = field("numberOfPixelHoles"), f_sct_holes = field("numberOfSCTHoles");
+        for (const auto& nd : needs)
+          if (nd.used)
+            for (std::size_t k = 0; k < nd.names.size(); ++k) *nd.slots[k] = tracks.add(nd.names[k]);
       }
     } else if (selection) {
       selection.reset(); // "all": nothing to cut
@@ -322,17 +323,11 @@ void basic_tagger<T>::evaluate_batch(std::size_t n_jets, std::span<const double>
     throw input_error("tagger: the track rows do not cover the jets' offsets");
   auto& st = ws.get();
   // network inputs, in the network's own order, kept in the workspace
-  auto& in = [&]() -> std::vector<T>& {
-    if constexpr (std::is_same_v<T, float>) return st.tagger_inputs32;
-    else return st.tagger_inputs64;
-  }();
+  auto& in = hepnn::detail::by_precision<T>(st.tagger_inputs32, st.tagger_inputs64);
   auto& seq_offsets = st.tagger_offsets;
   auto& order = st.tagger_order;
   in.resize(n_jets * p.jet_width + (p.seq_nodes.empty() ? 0 : offsets[n_jets] * p.track_width));
-  auto& ptrs = [&]() -> std::vector<const T*>& {
-    if constexpr (std::is_same_v<T, float>) return st.tagger_ptrs32;
-    else return st.tagger_ptrs64;
-  }();
+  auto& ptrs = hepnn::detail::by_precision<T>(st.tagger_ptrs32, st.tagger_ptrs64);
   ptrs.clear();
   // jet values, node after node
   std::size_t at = 0;

@@ -8,6 +8,7 @@
 
 #include "runtime/execute.hpp"
 #include "workflow/tau_calculators.hpp"
+#include "model/text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -72,7 +73,6 @@ template <typename T> struct basic_evaluator<T>::impl {
       }
       order.scalar.emplace_back(in.name, names);
     }
-    std::vector<std::string> seq_order;
     for (const auto& in : e->net->input_sequences()) {
       const bool tracks = in.name == opt.input_layer_tracks, clusters = in.name == opt.input_layer_clusters;
       if (!tracks && !clusters)
@@ -99,7 +99,6 @@ template <typename T> struct basic_evaluator<T>::impl {
       if (tracks) add_unique(track_fields, "pt");
       else
         for (const char* f : {"et", "dEta", "dPhi"}) add_unique(cluster_fields, f);
-      seq_order.push_back(in.name);
       order.sequence.emplace_back(in.name, names);
     }
     // the evaluator passes tracks first, then clusters
@@ -107,9 +106,7 @@ template <typename T> struct basic_evaluator<T>::impl {
               [&](const auto& a, const auto& b) { return (a.first == opt.input_layer_tracks) > (b.first == opt.input_layer_tracks); });
     const auto outs = e->net->output_names();
     if (std::find(outs.begin(), outs.end(), opt.output_layer) == outs.end()) {
-      std::string list;
-      for (const auto& n : outs) list += (list.empty() ? "" : ", ") + n;
-      fail("no output '" + opt.output_layer + "' (OutputLayer); the network's outputs: " + list);
+      fail("no output '" + opt.output_layer + "' (OutputLayer); the network's outputs: " + hepnn::detail::join(outs));
     }
     const auto& labels = e->net->labels(opt.output_layer);
     const auto it = std::find(labels.begin(), labels.end(), opt.output_node);
@@ -153,13 +150,15 @@ template <typename T> struct basic_evaluator<T>::impl {
     if (clusters.size() > opt.max_clusters) clusters.resize(opt.max_clusters);
   }
 
-  /// Every input of `e` into `out` (scalars, then track rows, then cluster rows); false if one is NaN.
+  /// Every input of `e` into `out` (scalars, then track rows, then cluster
+  /// rows), in the precision the network takes; false if one is NaN.
+  template <typename V>
   bool compute(const entry& e, const candidate& c, const std::vector<std::size_t>& tracks,
-               const std::vector<std::size_t>& clusters, double* out) const {
+               const std::vector<std::size_t>& clusters, V* out) const {
     bool ok = true;
     auto put = [&](double v) {
       ok = ok && !std::isnan(v);
-      *out++ = v;
+      *out++ = static_cast<V>(v);
     };
     auto nan_in = [](float x) { return std::isnan(x); };
     for (const scalar_calc* s : e.scalars) {
@@ -206,22 +205,15 @@ template <typename T> evaluation basic_evaluator<T>::evaluate(const candidate& c
   if (!e->has_tracks) st.tau_tracks.clear();
   if (!e->has_clusters) st.tau_clusters.clear();
   const std::size_t ns = e->scalars.size();
-  st.tau_values.resize(ns + nt * e->tracks.size() + nc * e->clusters.size());
-  if (!p.compute(*e, c, st.tau_tracks, st.tau_clusters, st.tau_values.data())) return r;
-  auto& values = [&]() -> std::vector<T>& {
-    if constexpr (std::is_same_v<T, float>) return st.tau_inputs32;
-    else return st.tau_inputs64;
-  }();
-  values.assign(st.tau_values.begin(), st.tau_values.end());
+  auto& values = hepnn::detail::by_precision<T>(st.tau_inputs32, st.tau_inputs64);
+  values.resize(ns + nt * e->tracks.size() + nc * e->clusters.size());
+  if (!p.compute(*e, c, st.tau_tracks, st.tau_clusters, values.data())) return r;
   const T* scalar_ptr[1] = {values.data()};
   sequence_input<T> seqs[2];
   std::size_t n_seqs = 0;
   if (e->has_tracks) seqs[n_seqs++] = {values.data() + ns, nt};
   if (e->has_clusters) seqs[n_seqs++] = {values.data() + ns + nt * e->tracks.size(), nc};
-  auto& out = [&]() -> std::vector<T>& {
-    if constexpr (std::is_same_v<T, float>) return st.tau_outputs32;
-    else return st.tau_outputs64;
-  }();
+  auto& out = hepnn::detail::by_precision<T>(st.tau_outputs32, st.tau_outputs64);
   out.resize(e->bind.output_size());
   e->net->evaluate(e->bind, std::span(scalar_ptr, e->has_scalar ? 1 : 0), std::span(seqs, n_seqs), out, ws);
   r.score = static_cast<double>(out[e->out_index]);
