@@ -43,7 +43,7 @@ struct scoring_info {
 /// One chunk's results: scores (jets × score_names), tracks fed per jet (−1
 /// without tracks), and the copied jet fields (jets × copy_fields).
 template <typename T>
-using chunk_sink = std::function<void(std::size_t first, std::size_t n, const std::vector<T>& scores,
+using chunk_sink = std::function<void(std::size_t n, const std::vector<T>& scores,
                                       const std::vector<int>& n_tracks, const std::vector<double>& copied)>;
 
 template <typename T>
@@ -127,7 +127,7 @@ void run(const score_options& o, scoring_info& info, const std::function<void(co
         info.tracks_used += static_cast<std::size_t>(n_tracks[j]);
       }
     }
-    sink(first, n, scores, n_tracks, copied);
+    sink(n, scores, n_tracks, copied);
     if (o.progress) o.progress(first + n, jets.rows());
   }
 }
@@ -136,7 +136,7 @@ template <typename T> scored_jets collect(const score_options& o) {
   scored_jets out;
   scoring_info info;
   run<T>(o, info, {},
-         [&](std::size_t, std::size_t, const std::vector<T>& scores, const std::vector<int>& n_tracks, const std::vector<double>&) {
+         [&](std::size_t, const std::vector<T>& scores, const std::vector<int>& n_tracks, const std::vector<double>&) {
            out.scores.insert(out.scores.end(), scores.begin(), scores.end());
            out.n_tracks.insert(out.n_tracks.end(), n_tracks.begin(), n_tracks.end());
          });
@@ -163,7 +163,7 @@ template <typename T> score_summary write(const score_options& o) {
       writer.emplace(out, "jets", std::move(cols));
     };
     run<T>(o, info, created,
-           [&](std::size_t, std::size_t n, const std::vector<T>& scores, const std::vector<int>& n_tracks,
+           [&](std::size_t n, const std::vector<T>& scores, const std::vector<int>& n_tracks,
                const std::vector<double>& copied) {
              const std::size_t ns = info.score_names.size(), nc = o.copy_fields.size();
              const bool counts = !info.tracks_dataset.empty();
@@ -203,10 +203,10 @@ score_summary score_ntuple(const score_options& o) { return o.float64 ? write<do
 
 scored_jets score_jets(const score_options& o) { return o.float64 ? collect<double>(o) : collect<float>(o); }
 
-std::vector<std::vector<double>> read_jet_columns(const std::filesystem::path& file, const std::string& dataset,
-                                                  const std::vector<std::string>& fields) {
-  const auto f = h5::file::open(file.string());
-  const h5::table t(f, dataset);
+namespace {
+
+/// Columns of an open table, one vector per field (first slot of 2-D tables).
+std::vector<std::vector<double>> columns_of(const h5::table& t, const std::vector<std::string>& fields) {
   std::vector<std::vector<double>> cols(fields.size(), std::vector<double>(t.rows()));
   std::vector<double> buf;
   const std::size_t chunk = 65536;
@@ -219,19 +219,27 @@ std::vector<std::vector<double>> read_jet_columns(const std::filesystem::path& f
   return cols;
 }
 
+} // namespace
+
+std::vector<std::vector<double>> read_jet_columns(const std::filesystem::path& file, const std::string& dataset,
+                                                  const std::vector<std::string>& fields) {
+  const auto f = h5::file::open(file.string());
+  return columns_of(h5::table(f, dataset), fields);
+}
+
 score_file read_score_file(const std::filesystem::path& path) {
   score_file s;
-  {
-    const auto f = h5::file::open(path.string());
-    if (!f.root().has_attribute("scores"))
-      f.fail("/", "no 'scores' attribute: not a score file written by 'hepnn eval'");
-    s.names = f.root().string_list_attribute("scores");
-  }
-  s.columns = read_jet_columns(path, "jets", s.names);
-  const auto fields = table_fields(path, "jets");
-  if (std::find(fields.begin(), fields.end(), n_tracks_field) != fields.end()) {
-    const auto counts = read_jet_columns(path, "jets", {n_tracks_field});
-    for (double v : counts[0]) s.n_tracks.push_back(static_cast<int>(v));
+  const auto f = h5::file::open(path.string());
+  if (!f.root().has_attribute("scores")) f.fail("/", "no 'scores' attribute: not a score file written by 'hepnn eval'");
+  s.names = f.root().string_list_attribute("scores");
+  const h5::table jets(f, "jets");
+  auto fields = s.names;
+  const bool counts = jets.find(n_tracks_field) != nullptr;
+  if (counts) fields.push_back(n_tracks_field);
+  s.columns = columns_of(jets, fields);
+  if (counts) {
+    for (double v : s.columns.back()) s.n_tracks.push_back(static_cast<int>(v));
+    s.columns.pop_back();
   }
   return s;
 }

@@ -39,20 +39,8 @@ public:
       check(ds, 1, "the networks' input '" + name + "'");
       scalars_.push_back({ds, member, {}});
     }
-    for (const auto& name : track_fields) {
-      const std::string ds = "TauTracks/" + name;
-      const auto member = detail::track_field(name);
-      if (!member) throw config_error("tau candidates: unknown track field '" + name + "'");
-      track_width_ = check(ds, 2, "the networks' track inputs");
-      tracks_.push_back({ds, member, {}});
-    }
-    for (const auto& name : cluster_fields) {
-      const std::string ds = "TauClusters/" + name;
-      const auto member = detail::cluster_field(name);
-      if (!member) throw config_error("tau candidates: unknown cluster field '" + name + "'");
-      cluster_width_ = check(ds, 2, "the networks' cluster inputs");
-      clusters_.push_back({ds, member, {}});
-    }
+    track_width_ = add_objects(track_fields, "TauTracks/", detail::track_field, "track", tracks_);
+    cluster_width_ = add_objects(cluster_fields, "TauClusters/", detail::cluster_field, "cluster", clusters_);
   }
 
   std::size_t rows() const { return rows_; }
@@ -63,12 +51,8 @@ public:
     for (auto& c : scalars_) root_.read_rows(c.dataset, first, n, c.values);
     for (auto& c : tracks_) root_.read_rows(c.dataset, first, n, c.values);
     for (auto& c : clusters_) root_.read_rows(c.dataset, first, n, c.values);
-    track_objects_.assign(n * track_width_, track{});
-    cluster_objects_.assign(n * cluster_width_, cluster{});
-    for (auto& c : tracks_)
-      for (std::size_t i = 0; i < n * track_width_; ++i) track_objects_[i].*(c.member) = static_cast<float>(c.values[i]);
-    for (auto& c : clusters_)
-      for (std::size_t i = 0; i < n * cluster_width_; ++i) cluster_objects_[i].*(c.member) = static_cast<float>(c.values[i]);
+    fill(tracks_, n * track_width_, track_objects_);
+    fill(clusters_, n * cluster_width_, cluster_objects_);
     candidates_.assign(n, candidate{});
     for (std::size_t j = 0; j < n; ++j) {
       candidate& c = candidates_[j];
@@ -93,6 +77,27 @@ private:
   std::vector<cluster> cluster_objects_;
   std::vector<candidate> candidates_;
 
+  /// Columns for the per-slot fields of one object kind; returns the slot count.
+  template <typename Object>
+  std::size_t add_objects(const std::vector<std::string>& names, const std::string& group, float Object::*(*member_of)(std::string_view),
+                          const char* kind, std::vector<column<Object>>& out) const {
+    std::size_t width = 0;
+    for (const auto& name : names) {
+      const auto member = member_of(name);
+      if (!member) throw config_error(std::string("tau candidates: unknown ") + kind + " field '" + name + "'");
+      width = check(group + name, 2, std::string("the networks' ") + kind + " inputs");
+      out.push_back({group + name, member, {}});
+    }
+    return width;
+  }
+
+  template <typename Object>
+  static void fill(const std::vector<column<Object>>& columns, std::size_t slots, std::vector<Object>& objects) {
+    objects.assign(slots, Object{});
+    for (const auto& c : columns)
+      for (std::size_t i = 0; i < slots; ++i) objects[i].*(c.member) = static_cast<float>(c.values[i]);
+  }
+
   std::vector<std::size_t> shape(const std::string& ds, std::size_t rank, const std::string& purpose) const {
     if (!root_.has_dataset(ds)) f_.fail("/" + ds, "no such dataset (needed for " + purpose + ")");
     const auto info = root_.info(ds);
@@ -111,7 +116,7 @@ private:
 };
 
 template <typename T>
-void run(const score_options& o, const std::function<void(std::size_t, const std::vector<evaluation>&)>& sink) {
+void run(const score_options& o, const std::function<void(const std::vector<evaluation>&)>& sink) {
   const basic_evaluator<T> ev(o.evaluator);
   candidate_file reader(o.input, ev.scalar_fields(), ev.track_fields(), ev.cluster_fields());
   workspace ws;
@@ -122,7 +127,7 @@ void run(const score_options& o, const std::function<void(std::size_t, const std
     const auto& candidates = reader.read(first, n);
     results.resize(n);
     for (std::size_t j = 0; j < n; ++j) results[j] = ev.evaluate(candidates[j], ws);
-    sink(first, results);
+    sink(results);
     if (o.progress) o.progress(first + n, reader.size());
   }
 }
@@ -138,7 +143,7 @@ template <typename T> score_summary write(const score_options& o) {
                              {"n_tracks_used", "i4"},
                              {"n_clusters_used", "i4"}});
     std::vector<double> rows;
-    run<T>(o, [&](std::size_t, const std::vector<evaluation>& results) {
+    run<T>(o, [&](const std::vector<evaluation>& results) {
       rows.clear();
       for (const auto& r : results) {
         rows.insert(rows.end(), {r.score, double(r.network), double(r.tracks_used), double(r.clusters_used)});
@@ -162,7 +167,7 @@ template <typename T> score_summary write(const score_options& o) {
 
 template <typename T> std::vector<evaluation> collect(const score_options& o) {
   std::vector<evaluation> all;
-  run<T>(o, [&](std::size_t, const std::vector<evaluation>& r) { all.insert(all.end(), r.begin(), r.end()); });
+  run<T>(o, [&](const std::vector<evaluation>& r) { all.insert(all.end(), r.begin(), r.end()); });
   return all;
 }
 
