@@ -86,6 +86,15 @@ std::string arguments::usage() const {
   return text;
 }
 
+option precision_option() { return {{"--precision"}, true, "float32 (default) or float64", "PRECISION"}; }
+
+bool float64_requested(const arguments& args) {
+  const std::string precision = args.get("--precision", "float32");
+  if (precision != "float32" && precision != "float64")
+    throw usage_error("--precision must be float32 or float64, not '" + precision + "'");
+  return precision == "float64";
+}
+
 double to_number(const std::string& key, const std::string& text) {
   double v = 0;
   auto r = std::from_chars(text.data(), text.data() + text.size(), v);

@@ -48,6 +48,11 @@ private:
   const option* find(const std::string& name) const;
 };
 
+/// --precision float32|float64, shared by the evaluating commands.
+option precision_option();
+/// Whether --precision asks for float64 (float32 is the default); usage_error otherwise.
+bool float64_requested(const arguments& args);
+
 /// Parses a number option, naming it in the error.
 double to_number(const std::string& key, const std::string& text);
 std::size_t to_count(const std::string& key, const std::string& text);

@@ -123,10 +123,7 @@ std::pair<std::string, int> umami_class(const std::string& label, const std::str
   return it->second;
 }
 
-bool contains_casefold(std::string s, const std::string& what) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s.find(what) != std::string::npos;
-}
+bool contains_casefold(const std::string& s, const std::string& what) { return detail::lower(s).find(what) != std::string::npos; }
 
 struct umami_config {
   std::string input_file, scale_dict, var_dict, tagger, model_file, tracks_name;
@@ -191,7 +188,7 @@ int run_check(int argc, char** argv) {
   const std::size_t worst = args.has("--worst") ? to_count("--worst", args.get("--worst")) : 5;
   const auto& pos = args.positional();
   if (auto f = args.maybe("--plot"))
-    if (!(f->size() >= 4 && (f->compare(f->size() - 4, 4, ".svg") == 0 || f->compare(f->size() - 4, 4, ".png") == 0)))
+    if (!f->ends_with(".svg") && !f->ends_with(".png"))
       throw usage_error("--plot: the file name must end in .svg or .png");
 
   ftag::score_options o;
@@ -318,7 +315,7 @@ int run_check(int argc, char** argv) {
   if (auto f = args.maybe("--csv")) write_file_atomically(*f, ftag::differences_csv(cmp));
   if (auto f = args.maybe("--plot")) {
     const std::string title = output + " vs " + reference;
-    if (f->compare(f->size() - 4, 4, ".svg") == 0) write_file_atomically(*f, ftag::differences_svg(cmp, tolerance, title));
+    if (f->ends_with(".svg")) write_file_atomically(*f, ftag::differences_svg(cmp, tolerance, title));
     else write_file_atomically(*f, ftag::differences_png(cmp, tolerance, title));
   }
   if (cmp.counted == 0) {

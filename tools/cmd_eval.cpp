@@ -20,14 +20,12 @@ namespace hepnn::cli {
 namespace {
 
 int eval_json(const arguments& args) {
-  const std::string precision = args.get("--precision", "float32");
-  if (precision != "float32" && precision != "float64")
-    throw usage_error("--precision must be float32 or float64, not '" + precision + "'");
+  const bool float64 = float64_requested(args);
   const auto start = std::chrono::steady_clock::now();
   const model m = read_network(args.positional()[0]);
   const auto events = detail::read_json_events(args.get("--inputs"));
-  std::string text = precision == "float32" ? detail::evaluate_json_events(network(m), events)
-                                            : detail::evaluate_json_events(network64(m), events);
+  std::string text = float64 ? detail::evaluate_json_events(network64(m), events)
+                             : detail::evaluate_json_events(network(m), events);
   if (auto out = args.maybe("--output")) write_file_atomically(*out, text);
   else std::fwrite(text.data(), 1, text.size(), stdout);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

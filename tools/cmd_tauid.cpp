@@ -29,7 +29,7 @@ int run_tauid(int argc, char** argv) {
                      {{"--max-tracks"}, true, "default 10", "N"},
                      {{"--max-clusters"}, true, "default 6", "N"},
                      {{"--max-cluster-dr"}, true, "default 1.0", "DR"},
-                     {{"--precision"}, true, "float32 (default) or float64", "PRECISION"},
+                     precision_option(),
                  });
   args.parse(argc, argv, 2);
   if (args.help_requested()) {
@@ -53,10 +53,7 @@ int run_tauid(int argc, char** argv) {
   if (args.has("--max-tracks")) e.max_tracks = to_count("--max-tracks", args.get("--max-tracks"));
   if (args.has("--max-clusters")) e.max_clusters = to_count("--max-clusters", args.get("--max-clusters"));
   if (args.has("--max-cluster-dr")) e.max_cluster_dr = to_number("--max-cluster-dr", args.get("--max-cluster-dr"));
-  const std::string precision = args.get("--precision", "float32");
-  if (precision != "float32" && precision != "float64")
-    throw usage_error("--precision must be float32 or float64, not '" + precision + "'");
-  o.float64 = precision == "float64";
+  o.float64 = float64_requested(args);
   progress_bar bar("candidates");
   o.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total); };
   const auto s = tau::score_candidates(o);

@@ -1,6 +1,17 @@
 #include "ftag_options.hpp"
 
+#include "model/text.hpp"
+
 namespace hepnn::cli {
+namespace {
+
+template <typename E> std::string names_of(std::span<const E> values) {
+  std::vector<std::string> names;
+  for (E v : values) names.emplace_back(ftag::to_string(v));
+  return detail::join(names);
+}
+
+} // namespace
 
 std::vector<option> ntuple_options() {
   return {
@@ -9,7 +20,7 @@ std::vector<option> ntuple_options() {
       {{"--no-track-selection"}, false, "feed every valid track in stored order, ignoring the sequence name"},
       {{"--selection"}, true, "apply this Athena track selection instead of the sequence name's (r22default, ip3d, all, ...)", "NAME"},
       {{"--sort"}, true, "order tracks this way instead of the sequence name's (sd0sort, absSd0sort, ptsort, absD0DescendingSort)", "NAME"},
-      {{"--precision"}, true, "float32 (default) or float64", "PRECISION"},
+      precision_option(),
       {{"--chunk"}, true, "jets read and evaluated at a time (default 2048)", "N"},
   };
 }
@@ -31,23 +42,18 @@ std::vector<std::string> split_list(const std::vector<std::string>& values) {
 void apply_ntuple_options(const arguments& args, ftag::score_options& o) {
   o.jets = args.get("--jets", "jets");
   o.tracks = args.get("--tracks");
-  const std::string precision = args.get("--precision", "float32");
-  if (precision != "float32" && precision != "float64")
-    throw usage_error("--precision must be float32 or float64, not '" + precision + "'");
-  o.float64 = precision == "float64";
+  o.float64 = float64_requested(args);
   if (args.has("--chunk")) o.chunk = to_count("--chunk", args.get("--chunk"));
   o.tagger.select_tracks = !args.has("--no-track-selection");
   if (auto s = args.maybe("--selection")) {
     o.tagger.selection = ftag::selection_named(*s);
     if (!o.tagger.selection)
-      throw usage_error("--selection: unknown track selection '" + *s +
-                        "' (known: all, ip3d, dipsTightUpgrade, dipsLooseUpgrade, dipsLoose202102, loose202102NoIpCuts, "
-                        "r22default, r22loose)");
+      throw usage_error("--selection: unknown track selection '" + *s + "' (known: " + names_of(ftag::track_selections()) + ")");
   }
   if (auto s = args.maybe("--sort")) {
     o.tagger.sort = ftag::sort_named(*s);
     if (!o.tagger.sort)
-      throw usage_error("--sort: unknown track order '" + *s + "' (known: sd0sort, absSd0sort, ptsort, absD0DescendingSort)");
+      throw usage_error("--sort: unknown track order '" + *s + "' (known: " + names_of(ftag::track_sorts()) + ")");
   }
   if (!o.tagger.select_tracks && (o.tagger.selection || o.tagger.sort))
     throw usage_error("--no-track-selection cannot be combined with --selection or --sort");

@@ -54,6 +54,9 @@ track_convention parse_sequence_name(std::string_view name);
 
 std::string_view to_string(track_selection s) noexcept;
 std::string_view to_string(track_sort s) noexcept;
+/// Every selection and every order hepnn knows.
+std::span<const track_selection> track_selections() noexcept;
+std::span<const track_sort> track_sorts() noexcept;
 /// From the names used in sequence names ("r22default", "sd0sort", ...).
 std::optional<track_selection> selection_named(std::string_view name);
 std::optional<track_sort> sort_named(std::string_view name);

@@ -23,7 +23,7 @@ struct shape {
 };
 
 constexpr int W = 760, H = 460, left = 80, right = 30, top = 64, bottom = 70;
-constexpr rgb black{0, 0, 0}, grey{170, 170, 170}, bar_blue{66, 114, 196}, red{200, 40, 40}, orange{230, 140, 30};
+constexpr rgb black{0, 0, 0}, bar_blue{66, 114, 196}, red{200, 40, 40}, orange{230, 140, 30};
 
 std::string fmt(const char* f, double v) {
   char buf[64];
@@ -101,7 +101,6 @@ std::vector<shape> layout(const comparison& c, double tolerance, const std::stri
   s.push_back({shape::text, W / 2, 36, 0, 0, black, sub, 0});
   s.push_back({shape::text, left + pw / 2, H - 28, 0, 0, black, "log10 |hepnn - reference|", 0});
   s.push_back({shape::text, left - 8, top - 16, 0, 0, black, "jets", 1});
-  (void)grey;
   return s;
 }
 

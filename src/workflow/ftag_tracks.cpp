@@ -29,16 +29,31 @@ std::string_view to_string(track_sort s) noexcept {
   return "?";
 }
 
+std::span<const track_selection> track_selections() noexcept {
+  static constexpr track_selection all[] = {track_selection::all,
+                                            track_selection::ip3d,
+                                            track_selection::dips_tight_upgrade,
+                                            track_selection::dips_loose_upgrade,
+                                            track_selection::dips_loose_202102,
+                                            track_selection::loose_202102_no_ip_cuts,
+                                            track_selection::r22default,
+                                            track_selection::r22loose};
+  return all;
+}
+
+std::span<const track_sort> track_sorts() noexcept {
+  static constexpr track_sort all[] = {track_sort::sd0, track_sort::abs_sd0, track_sort::pt, track_sort::abs_d0};
+  return all;
+}
+
 std::optional<track_selection> selection_named(std::string_view name) {
-  for (auto s : {track_selection::all, track_selection::ip3d, track_selection::dips_tight_upgrade,
-                 track_selection::dips_loose_upgrade, track_selection::dips_loose_202102,
-                 track_selection::loose_202102_no_ip_cuts, track_selection::r22default, track_selection::r22loose})
+  for (auto s : track_selections())
     if (to_string(s) == name) return s;
   return std::nullopt;
 }
 
 std::optional<track_sort> sort_named(std::string_view name) {
-  for (auto s : {track_sort::sd0, track_sort::abs_sd0, track_sort::pt, track_sort::abs_d0})
+  for (auto s : track_sorts())
     if (to_string(s) == name) return s;
   return std::nullopt;
 }

@@ -5,6 +5,7 @@
 
 #include "formats/json.hpp"
 #include "formats/json_writer.hpp"
+#include "model/text.hpp"
 #include "hepnn/errors.hpp"
 #include "workflow/yaml.hpp"
 
@@ -99,14 +100,9 @@ std::vector<var_entry> jet_variables(const detail::yaml_node& vars, const scale_
 std::vector<var_entry> track_variables(const detail::yaml_node& vars, const scale_dict& sd, const std::string& tracks) {
   const auto& all = vars.at("track_train_variables");
   // an old flat layout holds the three lists directly: it is the "tracks" collection
-  const detail::yaml_node* collection = nullptr;
-  detail::yaml_node wrapped;
+  const detail::yaml_node* collection = &all;
   if (all.find("noNormVars") || all.find("logNormVars") || all.find("jointNormVas") || all.find("jointNormVars")) {
-    wrapped.type = detail::yaml_node::kind::map;
-    wrapped.entries.emplace_back("tracks", all);
-    wrapped.file = all.file;
-    collection = wrapped.find(tracks);
-    if (!collection) all.fail("the flat variable lists only describe the 'tracks' collection, not '" + tracks + "'");
+    if (tracks != "tracks") all.fail("the flat variable lists only describe the 'tracks' collection, not '" + tracks + "'");
   } else {
     collection = &all.at(tracks);
   }
@@ -144,8 +140,7 @@ void write_variables(detail::json_writer& w, const std::vector<var_entry>& vars)
 } // namespace
 
 tagger_family family_of(const std::string& name) {
-  std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string lower = detail::lower(name);
   if (lower.find("dips") != std::string::npos) return tagger_family::dips;
   if (lower.find("dl1") != std::string::npos) return tagger_family::dl1;
   if (lower.find("umami") != std::string::npos) return tagger_family::umami;
