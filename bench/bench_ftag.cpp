@@ -71,12 +71,15 @@ ftag_subject load(const std::string& model_name, std::optional<hepnn::ftag::trac
       s.offsets[j + 1] = s.tracks.size() / (nt - 1);
     }
   }
-  // multiply-adds of each jet with the tracks it really feeds
-  const auto scored = hepnn::ftag::score_jets(s.options);
+  // multiply-adds of each jet with the tracks it really feeds (after selection)
+  std::vector<float> scores(s.n * s.tagger->score_names().size());
+  hepnn::workspace ws;
+  s.tagger->evaluate_batch(s.n, s.jets, s.tracks, s.offsets, scores, ws);
   const auto cost = hepnn::cost(*m);
   double total = 0;
-  for (int n : scored.n_tracks)
-    total += static_cast<double>(cost.macs(n < 0 ? std::vector<std::size_t>{} : std::vector<std::size_t>{static_cast<std::size_t>(n)}));
+  for (std::size_t j = 0; j < s.n; ++j)
+    total += static_cast<double>(
+        cost.macs(tracks ? std::vector<std::size_t>{s.tagger->tracks_used(j, ws)} : std::vector<std::size_t>{}));
   s.macs = total / static_cast<double>(s.n);
   return s;
 }
