@@ -5,32 +5,29 @@
 
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
-#include <sys/wait.h>
 
 namespace hepnn::test {
 namespace {
 
 std::filesystem::path zoo(const std::string& m) { return shared_dir() / "zoo" / m; }
 
-TEST(cli, eval_reproduces_lwtnn_on_a_zoo_model) {
+class cli : public scratch_test {};
+
+TEST_F(cli, eval_reproduces_lwtnn_on_a_zoo_model) {
   for (const char* precision : {"float32", "float64"}) {
     const auto r = hepnn_cli("eval " + (zoo("tau_rnn") / "lwtnn.json").string() + " --inputs " +
                              (zoo("tau_rnn") / "inputs.json").string() + " --precision " + precision);
     ASSERT_EQ(r.status, 0) << r.err;
-    const auto tmp = std::filesystem::temp_directory_path() / "hepnn-cli-out.json";
-    std::ofstream(tmp) << r.out;
-    const auto c = compare(read_expected((zoo("tau_rnn") / "lwtnn_outputs.json").string()), read_expected(tmp.string()));
-    std::filesystem::remove(tmp);
+    std::ofstream(path("out.json")) << r.out;
+    const auto c = compare(read_expected((zoo("tau_rnn") / "lwtnn_outputs.json").string()), read_expected(path("out.json")));
     EXPECT_LE(c.max_abs, std::string(precision) == "float32" ? 1e-5 : 1e-10) << c.worst;
     EXPECT_EQ(c.values, 24u);
     EXPECT_NE(r.err.find("evaluated 24 events"), std::string::npos) << r.err;
   }
 }
 
-TEST(cli, eval_prints_17_significant_digits) {
+TEST_F(cli, eval_prints_17_significant_digits) {
   const auto r = hepnn_cli("eval " + (zoo("act_sigmoid") / "lwtnn.json").string() + " --inputs " +
                            (zoo("act_sigmoid") / "inputs.json").string() + " --precision float64");
   ASSERT_EQ(r.status, 0) << r.err;
@@ -42,9 +39,8 @@ TEST(cli, eval_prints_17_significant_digits) {
   EXPECT_GE(end - pos - 3, 18u) << r.out.substr(pos, end - pos);
 }
 
-TEST(cli, eval_writes_the_output_file_atomically) {
-  const auto out = std::filesystem::temp_directory_path() / "hepnn-cli-eval.json";
-  std::filesystem::remove(out);
+TEST_F(cli, eval_writes_the_output_file_atomically) {
+  const std::filesystem::path out = path("hepnn-cli-eval.json");
   auto r = hepnn_cli("eval " + (zoo("act_tanh") / "lwtnn.json").string() + " --inputs " +
                      (zoo("act_tanh") / "inputs.json").string() + " -o " + out.string());
   ASSERT_EQ(r.status, 0) << r.err;
@@ -56,10 +52,9 @@ TEST(cli, eval_writes_the_output_file_atomically) {
   EXPECT_EQ(std::filesystem::file_size(out), before);
   for (const auto& e : std::filesystem::directory_iterator(out.parent_path()))
     EXPECT_EQ(e.path().filename().string().find("hepnn-cli-eval.json.tmp"), std::string::npos);
-  std::filesystem::remove(out);
 }
 
-TEST(cli, errors_and_exit_codes) {
+TEST_F(cli, errors_and_exit_codes) {
   auto r = hepnn_cli("eval /nonexistent/net.json --inputs x.json");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "hepnn eval: error: /nonexistent/net.json: cannot read the file: No such file or directory\n");
@@ -76,7 +71,7 @@ TEST(cli, errors_and_exit_codes) {
   EXPECT_EQ(r.out.rfind("hepnn ", 0), 0u);
 }
 
-TEST(cli, inspect_describes_the_network) {
+TEST_F(cli, inspect_describes_the_network) {
   const auto r = hepnn_cli("inspect " + (shared_dir() / "lwtnn-test-data" / "Dense_dropout_functional" / "lwtnn.json").string());
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("parameters: 47504"), std::string::npos) << r.out;
@@ -88,9 +83,8 @@ TEST(cli, inspect_describes_the_network) {
   EXPECT_NE(lstm.out.find("multiply-adds per evaluation: 128 + 13312 per step of 'node_0'"), std::string::npos) << lstm.out;
 }
 
-TEST(cli, convert_then_eval_reproduces_the_keras_reference) {
-  const auto dir = std::filesystem::temp_directory_path() / ("hepnn-cli-convert-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+TEST_F(cli, convert_then_eval_reproduces_the_keras_reference) {
+  const auto& dir = dir_;
   const auto net = (dir / "tau.json").string();
   auto r = hepnn_cli("convert " + (zoo("tau_rnn") / "model.keras").string() + " --variables " +
                      (zoo("tau_rnn") / "variables.json").string() + " -o " + net);
@@ -123,7 +117,6 @@ TEST(cli, convert_then_eval_reproduces_the_keras_reference) {
   r = hepnn_cli("convert " + (dir / "a.json").string() + " " + (dir / "w.h5").string() + " --variables " +
                 (zoo("tau_rnn") / "variables.json").string() + " -o " + (dir / "split.json").string());
   EXPECT_EQ(r.status, 0) << r.err;
-  std::filesystem::remove_all(dir);
 }
 
 } // namespace
