@@ -8,6 +8,7 @@
 #include "formats/json.hpp"
 #include "hepnn/io.hpp"
 #include "model/shapes.hpp"
+#include "formats/lwtnn_common.hpp"
 
 #include <cmath>
 #include <map>
@@ -190,26 +191,6 @@ std::vector<layer> parse_layers(const value& v, context& ctx) {
   return layers;
 }
 
-variable parse_variable(const value& v) {
-  variable var;
-  var.name = v.at("name").string();
-  var.offset = v.at("offset").number();
-  var.scale = v.at("scale").number();
-  if (auto d = v.find("default"); d && !d->is_null()) var.default_value = d->number();
-  return var;
-}
-
-std::vector<input_node> parse_input_nodes(const value& v) {
-  std::vector<input_node> nodes;
-  for (const auto& item : v.items()) {
-    input_node in;
-    in.name = item.at("name").string();
-    for (const auto& var : item.at("variables").items()) in.variables.push_back(parse_variable(var));
-    nodes.push_back(std::move(in));
-  }
-  return nodes;
-}
-
 node_kind parse_node_kind(const value& v) {
   static const std::map<std::string, node_kind, std::less<>> kinds = {
       {"input", node_kind::input},
@@ -249,14 +230,10 @@ node parse_node(const value& v, context& ctx) {
   return n;
 }
 
-void parse_misc(const value& v, std::map<std::string, std::string>& out) {
-  for (const auto& [key, val] : v.members()) out[key] = val.scalar_text();
-}
-
 model read_graph(const value& root, context& ctx) {
   model m;
-  m.inputs = parse_input_nodes(root.at("inputs"));
-  if (auto s = root.find("input_sequences")) m.input_sequences = parse_input_nodes(*s);
+  m.inputs = detail::lwtnn::parse_input_nodes(root.at("inputs"));
+  if (auto s = root.find("input_sequences")) m.input_sequences = detail::lwtnn::parse_input_nodes(*s);
   std::size_t k = 0;
   for (const auto& item : root.at("nodes").items()) {
     (void)k++;
@@ -270,7 +247,7 @@ model read_graph(const value& root, context& ctx) {
     for (const auto& label : out.at("labels").items()) o.labels.push_back(label.string());
     m.outputs.push_back(std::move(o));
   }
-  if (auto misc = root.find("miscellaneous")) parse_misc(*misc, m.miscellaneous);
+  if (auto misc = root.find("miscellaneous")) detail::lwtnn::parse_misc(*misc, m.miscellaneous);
   return m;
 }
 
@@ -281,7 +258,7 @@ model read_sequential(const value& root, context& ctx) {
   model m;
   m.sequential = true;
   input_node in{"input_node", {}};
-  for (const auto& item : root.at("inputs").items()) in.variables.push_back(parse_variable(item));
+  for (const auto& item : root.at("inputs").items()) in.variables.push_back(detail::lwtnn::parse_variable(item));
   if (auto defaults = root.find("defaults")) {
     for (auto& var : in.variables) var.default_value.reset();
     for (const auto& [name, val] : defaults->members()) {
@@ -294,7 +271,7 @@ model read_sequential(const value& root, context& ctx) {
   m.layers = parse_layers(root.at("layers"), ctx);
   output_node out{"output_node", 0, {}};
   for (const auto& label : root.at("outputs").items()) out.labels.push_back(label.string());
-  if (auto misc = root.find("miscellaneous")) parse_misc(*misc, m.miscellaneous);
+  if (auto misc = root.find("miscellaneous")) detail::lwtnn::parse_misc(*misc, m.miscellaneous);
 
   bool recurrent = false;
   for (const auto& l : m.layers) recurrent = recurrent || detail::is_sequence_layer(l.kind);

@@ -7,6 +7,7 @@
 #include "hepnn/io.hpp"
 #include "model/shapes.hpp"
 #include "workflow/files.hpp"
+#include "formats/lwtnn_common.hpp"
 
 namespace hepnn {
 namespace {
@@ -122,20 +123,6 @@ void write_layer(json_writer& w, const layer& l, const detail::layer_shape& shap
   w.end_object();
 }
 
-void write_inputs(json_writer& w, const std::vector<input_node>& nodes) {
-  w.begin_array();
-  for (const auto& n : nodes) {
-    w.begin_object().key("name").value(n.name).key("variables").begin_array();
-    for (const auto& v : n.variables) {
-      w.begin_object().key("name").value(v.name).key("offset").value(v.offset).key("scale").value(v.scale);
-      if (v.default_value) w.key("default").value(*v.default_value);
-      w.end_object();
-    }
-    w.end_array().end_object();
-  }
-  w.end_array();
-}
-
 } // namespace
 
 std::vector<incompatibility> lwtnn_incompatibilities(const model& m) {
@@ -194,9 +181,9 @@ std::string write_network(const model& m, const write_options& options) {
     w.end_object();
   }
   w.key("inputs");
-  write_inputs(w, m.inputs);
+  detail::lwtnn::write_input_nodes(w, m.inputs);
   w.key("input_sequences");
-  write_inputs(w, m.input_sequences);
+  detail::lwtnn::write_input_nodes(w, m.input_sequences);
   w.key("nodes").begin_array();
   for (const auto& n : m.nodes) {
     w.begin_object().key("type").value(to_string(n.kind)).key("sources").begin_array();
@@ -222,11 +209,7 @@ std::string write_network(const model& m, const write_options& options) {
     w.end_array().end_object();
   }
   w.end_object();
-  if (!m.miscellaneous.empty()) {
-    w.key("miscellaneous").begin_object();
-    for (const auto& [k, v] : m.miscellaneous) w.key(k).value(v);
-    w.end_object();
-  }
+  detail::lwtnn::write_misc(w, m.miscellaneous);
   w.end_object();
   return w.take() + "\n";
 }
