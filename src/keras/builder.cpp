@@ -9,7 +9,6 @@
 namespace hepnn::detail::keras {
 namespace {
 
-constexpr std::size_t npos = std::numeric_limits<std::size_t>::max();
 
 std::string key_of(const std::vector<std::string>& scope, const tensor_ref& t) {
   std::string k;
@@ -94,12 +93,31 @@ std::size_t builder::add_layer(const call& c, layer l) {
   return m_.layers.size() - 1;
 }
 
-std::size_t builder::shared(const call& c) const {
-  auto it = shared_layers_.find(scoped(c.scope, c.layer->name));
-  return it == shared_layers_.end() ? npos : it->second;
+std::size_t builder::layer_index(const call& c, layer l) {
+  const std::string key = scoped(c.scope, c.layer->name);
+  if (auto it = shared_layers_.find(key); it != shared_layers_.end()) return it->second;
+  const std::size_t li = add_layer(c, std::move(l));
+  shared_layers_[key] = li;
+  return li;
 }
 
-void builder::remember(const call& c, std::size_t l) { shared_layers_[scoped(c.scope, c.layer->name)] = l; }
+const tensor* find_weight(const std::vector<tensor>& ws, std::string_view name) {
+  for (const auto& t : ws)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+const tensor* find_weight(const std::vector<tensor>& ws, std::initializer_list<const char*> names) {
+  for (const char* n : names)
+    if (const tensor* t = find_weight(ws, n)) return t;
+  return nullptr;
+}
+
+std::string shape_text(const tensor& t) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < t.shape.size(); ++i) s += (i ? ", " : "") + std::to_string(t.shape[i]);
+  return s + (t.shape.size() == 1 ? ",)" : ")");
+}
 
 std::vector<tensor> builder::fetch(const call& c) const {
   return weights_.weights(c.scope, *c.layer, *c.siblings);
@@ -137,11 +155,7 @@ activation builder::activation_of(const call& c, const char* key, const char* fa
 }
 
 tensor_state builder::apply(const call& c, const tensor_state& in, layer l, std::size_t width) {
-  std::size_t li = shared(c);
-  if (li == npos) {
-    li = add_layer(c, std::move(l));
-    remember(c, li);
-  }
+  const std::size_t li = layer_index(c, std::move(l));
   node n;
   n.kind = in.sequence ? node_kind::time_distributed : node_kind::feed_forward;
   n.sources = {in.node};

@@ -7,7 +7,9 @@
 #include "keras/keras_config.hpp"
 #include "keras/keras_weights.hpp"
 
+#include <initializer_list>
 #include <map>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -65,9 +67,9 @@ public:
   [[noreturn]] void fail(const call& c, const std::string& message) const;
   std::size_t add_node(const call& c, node n);
   std::size_t add_layer(const call& c, layer l);
-  /// The IR layer of a Keras layer already converted (shared layers), or npos.
-  std::size_t shared(const call& c) const;
-  void remember(const call& c, std::size_t layer);
+  /// The IR layer of this call's Keras layer: the one converted at an
+  /// earlier call of a shared layer, else `l`, added now.
+  std::size_t layer_index(const call& c, layer l);
   std::vector<tensor> fetch(const call& c) const;
   activation activation_of(const call& c, const char* key, const char* fallback) const;
   /// A feed-forward IR layer applied to a tensor of either rank.
@@ -100,6 +102,12 @@ struct builder::call {
 // The layer conversions, by family.
 std::vector<tensor_state> convert_core(builder& b, const builder::call& c, bool& handled);
 std::vector<tensor_state> convert_recurrent(builder& b, const builder::call& c, bool& handled);
+
+/// The weight of that name (the first of `names` present), or null.
+const tensor* find_weight(const std::vector<tensor>& ws, std::string_view name);
+const tensor* find_weight(const std::vector<tensor>& ws, std::initializer_list<const char*> names);
+/// "(3, 4)", or "(3,)" as Python prints a shape.
+std::string shape_text(const tensor& t);
 
 /// A Keras (in, out) kernel as an lwtnn (out × in) row-major matrix, for
 /// the columns [first, first + out).

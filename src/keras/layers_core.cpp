@@ -9,21 +9,8 @@ namespace {
 
 using call = builder::call;
 
-const tensor* find(const std::vector<tensor>& ws, std::initializer_list<const char*> names) {
-  for (const char* n : names)
-    for (const auto& t : ws)
-      if (t.name == n) return &t;
-  return nullptr;
-}
-
-std::string shape_text(const tensor& t) {
-  std::string s = "(";
-  for (std::size_t i = 0; i < t.shape.size(); ++i) s += (i ? ", " : "") + std::to_string(t.shape[i]);
-  return s + (t.shape.size() == 1 ? ",)" : ")");
-}
-
 const tensor& need(builder& b, const call& c, const std::vector<tensor>& ws, std::initializer_list<const char*> names) {
-  if (const tensor* t = find(ws, names)) return *t;
+  if (const tensor* t = find_weight(ws, names)) return *t;
   std::string have;
   for (const auto& t : ws) have += (have.empty() ? "" : ", ") + t.name;
   b.fail(c, "weights '" + std::string(*names.begin()) + "' not found in " + (have.empty() ? "an empty weight list" : "[" + have + "]"));
@@ -51,7 +38,7 @@ std::vector<tensor_state> dense(builder& b, const call& c) {
   layer l;
   l.kind = layer_kind::dense;
   l.weights = transpose_block(kernel, 0, units);
-  if (const tensor* bias = find(ws, {"bias", "b"})) {
+  if (const tensor* bias = find_weight(ws, {"bias", "b"})) {
     expect_shape(b, c, *bias, {units});
     l.bias = bias->data;
   }
@@ -81,8 +68,8 @@ std::vector<tensor_state> batch_norm(builder& b, const call& c) {
   const tensor& mean = need(b, c, ws, {"moving_mean", "running_mean"});
   // Keras 1 called the variance "running_std" (it is used as a variance)
   const tensor& var = need(b, c, ws, {"moving_variance", "running_std"});
-  const tensor* gamma = find(ws, {"gamma"});
-  const tensor* beta = find(ws, {"beta"});
+  const tensor* gamma = find_weight(ws, {"gamma"});
+  const tensor* beta = find_weight(ws, {"beta"});
   for (const tensor* t : {&mean, &var, gamma, beta})
     if (t) expect_shape(b, c, *t, {n});
   // y = γ (x − μ)/√(σ² + ε) + β = w x + shift, folded in double
@@ -126,7 +113,7 @@ std::vector<tensor_state> maxout(builder& b, const call& c) {
   if (w.shape.size() != 3 || w.shape[1] != width_of(c))
     b.fail(c, "W has shape " + shape_text(w) + " for an input of width " + std::to_string(width_of(c)));
   const std::size_t parts = w.shape[0], in = w.shape[1], out = w.shape[2];
-  const tensor* bias = find(ws, {"b", "bias"});
+  const tensor* bias = find_weight(ws, {"b", "bias"});
   if (bias) expect_shape(b, c, *bias, {parts, out});
   layer l;
   l.kind = layer_kind::maxout;
@@ -157,8 +144,8 @@ std::vector<tensor_state> highway(builder& b, const call& c) {
   weight_block t, carry;
   t.weights = transpose_block(w, 0, n);
   carry.weights = transpose_block(wc, 0, n);
-  if (const tensor* bt = find(ws, {"b", "bias"})) t.bias = bt->data;
-  if (const tensor* bc = find(ws, {"b_carry", "carry_bias"})) carry.bias = bc->data;
+  if (const tensor* bt = find_weight(ws, {"b", "bias"})) t.bias = bt->data;
+  if (const tensor* bc = find_weight(ws, {"b_carry", "carry_bias"})) carry.bias = bc->data;
   l.components[gate::t] = std::move(t);
   l.components[gate::carry] = std::move(carry);
   l.act = b.activation_of(c, "activation", "linear");
@@ -182,7 +169,7 @@ std::vector<tensor_state> conv1d(builder& b, const call& c) {
   for (std::size_t o = 0; o < filters; ++o)
     for (std::size_t i = 0; i < n_in; ++i)
       for (std::size_t q = 0; q < k; ++q) l.weights[o * n_in * k + i * k + q] = kernel.data[(q * n_in + i) * filters + o];
-  if (const tensor* bias = find(ws, {"bias"})) {
+  if (const tensor* bias = find_weight(ws, {"bias"})) {
     expect_shape(b, c, *bias, {filters});
     l.bias = bias->data;
   } else {
@@ -195,11 +182,7 @@ std::vector<tensor_state> conv1d(builder& b, const call& c) {
   else if (pad == "causal") l.pad = padding::causal;
   else b.fail(c, "padding '" + pad + "' is not supported");
   l.act = b.activation_of(c, "activation", "linear");
-  std::size_t li = b.shared(c);
-  if (li == std::numeric_limits<std::size_t>::max()) {
-    li = b.add_layer(c, std::move(l));
-    b.remember(c, li);
-  }
+  const std::size_t li = b.layer_index(c, std::move(l));
   return {{b.add_node(c, {node_kind::sequence, {in.node}, li, 0, 0.0}), true, filters, false}};
 }
 

@@ -12,18 +12,6 @@ namespace {
 
 using call = builder::call;
 
-const tensor* find(const std::vector<tensor>& ws, const std::string& name) {
-  for (const auto& t : ws)
-    if (t.name == name) return &t;
-  return nullptr;
-}
-
-std::string shape_text(const tensor& t) {
-  std::string s = "(";
-  for (std::size_t i = 0; i < t.shape.size(); ++i) s += (i ? ", " : "") + std::to_string(t.shape[i]);
-  return s + (t.shape.size() == 1 ? ",)" : ")");
-}
-
 } // namespace
 
 std::vector<tensor_state> convert_recurrent(builder& b, const builder::call& c, bool& handled) {
@@ -54,8 +42,8 @@ std::vector<tensor_state> convert_recurrent(builder& b, const builder::call& c, 
 
   const auto ws = b.fetch(c);
   std::size_t units = 0;
-  if (const tensor* kernel = find(ws, "kernel")) {
-    const tensor* rec = find(ws, "recurrent_kernel");
+  if (const tensor* kernel = find_weight(ws, "kernel")) {
+    const tensor* rec = find_weight(ws, "recurrent_kernel");
     if (!rec) b.fail(c, "weights 'recurrent_kernel' not found");
     if (kernel->shape.size() != 2 || kernel->shape[0] != in.width || kernel->shape[1] % G != 0)
       b.fail(c, "kernel has shape " + shape_text(*kernel) + " for an input of width " + std::to_string(in.width) +
@@ -64,7 +52,7 @@ std::vector<tensor_state> convert_recurrent(builder& b, const builder::call& c, 
     if (rec->shape != std::vector<std::size_t>{units, G * units})
       b.fail(c, "recurrent_kernel has shape " + shape_text(*rec) + ", expected (" + std::to_string(units) + ", " +
                     std::to_string(G * units) + ")");
-    const tensor* bias = find(ws, "bias");
+    const tensor* bias = find_weight(ws, "bias");
     if (bias) {
       const bool two_rows = bias->shape.size() == 2;
       if (l.reset_after != two_rows || bias->data.size() != (two_rows ? 2 : 1) * G * units)
@@ -91,8 +79,8 @@ std::vector<tensor_state> convert_recurrent(builder& b, const builder::call& c, 
     for (gate g : gates) {
       std::string suffix;
       if (l.kind != layer_kind::simple_rnn) suffix.append("_").append(to_string(g));
-      const tensor* w = find(ws, "W" + suffix);
-      const tensor* u = find(ws, "U" + suffix);
+      const tensor* w = find_weight(ws, "W" + suffix);
+      const tensor* u = find_weight(ws, "U" + suffix);
       if (!w || !u) b.fail(c, "weights 'W" + suffix + "' / 'U" + suffix + "' not found");
       if (w->shape.size() != 2 || w->shape[0] != in.width)
         b.fail(c, "W" + suffix + " has shape " + shape_text(*w) + " for an input of width " + std::to_string(in.width));
@@ -102,18 +90,14 @@ std::vector<tensor_state> convert_recurrent(builder& b, const builder::call& c, 
       weight_block blk;
       blk.weights = transpose_block(*w, 0, units);
       blk.recurrent = transpose_block(*u, 0, units);
-      if (const tensor* bias = find(ws, "b" + suffix)) blk.bias = bias->data;
+      if (const tensor* bias = find_weight(ws, "b" + suffix)) blk.bias = bias->data;
       l.components[g] = std::move(blk);
     }
   }
   if (c.has("units") && c.count("units", units) != units)
     b.fail(c, "the weights have " + std::to_string(units) + " units, the configuration says " + std::to_string(c.count("units", 0)));
 
-  std::size_t li = b.shared(c);
-  if (li == std::numeric_limits<std::size_t>::max()) {
-    li = b.add_layer(c, std::move(l));
-    b.remember(c, li);
-  }
+  const std::size_t li = b.layer_index(c, std::move(l));
   const bool sequences = c.flag("return_sequences", false);
   const std::size_t n = b.add_node(c, {node_kind::sequence, {in.node}, li, 0, 0.0});
   // return_sequences=False: consumers see the last state (lwtnn's "last step")
