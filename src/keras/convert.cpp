@@ -11,23 +11,13 @@
 #include "model/shapes.hpp"
 #include "workflow/files.hpp"
 
-#include <fstream>
-#include <sstream>
 
 namespace hepnn {
 namespace {
 
 using namespace detail::keras;
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw config_error(path + ": cannot read the file: No such file or directory");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string string_of(const std::vector<char>& v) { return std::string(v.begin(), v.end()); }
+std::string_view text_of(const std::vector<char>& v) { return {v.data(), v.size()}; }
 
 struct loaded {
   std::unique_ptr<json_document> architecture;
@@ -40,9 +30,9 @@ loaded load(const std::string& model_path, const std::string& weights_path) {
   if (detail::is_zip(model_path)) {
     if (!weights_path.empty()) throw config_error(model_path + ": a .keras archive holds its own weights; give no weights file");
     detail::zip_archive zip(model_path);
-    l.architecture = parse_json(string_of(zip.read("config.json")), model_path + ": config.json");
+    l.architecture = parse_json(text_of(zip.read("config.json")), model_path + ": config.json");
     if (zip.has("metadata.json")) {
-      auto meta = parse_json(string_of(zip.read("metadata.json")), model_path + ": metadata.json");
+      auto meta = parse_json(text_of(zip.read("metadata.json")), model_path + ": metadata.json");
       if (auto v = meta->root->find("keras_version"); v && v->is_string()) l.version = v->string();
     }
     l.weights = keras3_store(detail::h5::file::open_image(zip.read("model.weights.h5"), model_path + ": model.weights.h5"));
@@ -64,7 +54,7 @@ loaded load(const std::string& model_path, const std::string& weights_path) {
   std::error_code ec;
   if (!std::filesystem::exists(model_path, ec)) throw config_error(model_path + ": cannot read the file: No such file or directory");
   if (weights_path.empty()) throw config_error(model_path + ": an architecture JSON needs its weights file");
-  l.architecture = parse_json(read_text(model_path), model_path);
+  l.architecture = parse_padded_json(detail::json::load_file(model_path), model_path);
   if (auto v = l.architecture->root->find("keras_version"); v && v->is_string()) l.version = v->string();
   auto file = detail::h5::file::open(weights_path);
   const bool k3 = is_keras3_store(file);
@@ -194,13 +184,13 @@ void split_keras_model(const std::filesystem::path& model_path, const std::files
   auto root = file.root();
   if (!root.has_attribute("model_config") || !root.has_group("model_weights"))
     throw config_error(source + ": not a full Keras model (needs a model_config attribute and a model_weights group)");
-  auto config = parse_json(root.string_attribute("model_config"), source + ": model_config");
+  // the architecture: model_config plus backend and keras_version, as to_json() gives
+  std::string text = root.string_attribute("model_config");
+  parse_json(text, source + ": model_config"); // it must be JSON
   auto mw = file.open_group("model_weights");
   const std::string backend = mw.maybe_string_attribute("backend").value_or(root.maybe_string_attribute("backend").value_or(""));
   const std::string version =
       mw.maybe_string_attribute("keras_version").value_or(root.maybe_string_attribute("keras_version").value_or(""));
-  // the architecture: model_config plus backend and keras_version, as to_json() gives
-  std::string text = root.string_attribute("model_config");
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   if (text.empty() || text.back() != '}') throw config_error(source + ": model_config is not a JSON object");
   text.pop_back();

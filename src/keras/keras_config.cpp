@@ -116,9 +116,9 @@ const layer_def* model_def::find(const std::string& layer) const {
   return nullptr;
 }
 
-std::unique_ptr<json_document> parse_json(std::string text, const std::string& source) {
+std::unique_ptr<json_document> parse_padded_json(simdjson::padded_string text, const std::string& source) {
   auto doc = std::make_unique<json_document>();
-  doc->text = simdjson::padded_string(text);
+  doc->text = std::move(text);
   doc->ctx = std::make_unique<json::context>(source);
   doc->root = json::parse(doc->parser, doc->text, *doc->ctx);
   return doc;

@@ -52,7 +52,10 @@ struct json_document {
   std::unique_ptr<json::context> ctx;
   std::optional<json::value> root;
 };
-std::unique_ptr<json_document> parse_json(std::string text, const std::string& source);
+std::unique_ptr<json_document> parse_padded_json(simdjson::padded_string text, const std::string& source);
+inline std::unique_ptr<json_document> parse_json(std::string_view text, const std::string& source) {
+  return parse_padded_json(simdjson::padded_string(text), source);
+}
 
 /// Reads a model from a `{"class_name", "config", ...}` object.
 model_def read_model(const json::value& model);
