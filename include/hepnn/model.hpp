@@ -48,6 +48,9 @@ struct activation {
   /// relu: maximum value (Keras ReLU max_value); +inf when there is none.
   double cap = std::numeric_limits<double>::infinity();
 
+  /// max(x, 0): relu without slope, threshold or cap (lwtnn's "rectified").
+  bool is_plain_relu() const { return function == activation_function::relu && alpha == 0 && beta == 0 && !(cap < 1e308); }
+
   friend bool operator==(const activation&, const activation&) = default;
 };
 

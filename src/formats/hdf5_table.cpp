@@ -134,10 +134,7 @@ const table::rows_view& table::fetch(std::size_t first, std::size_t count, const
   }
   view_.row_ = row;
   view_.n_ = count * width_;
-  if (view_.n_ == 0 || names.empty()) {
-    view_.n_ = names.empty() ? view_.n_ : 0;
-    return view_;
-  }
+  if (view_.n_ == 0 || names.empty()) return view_; // nothing to read
   handle mem(H5Tcreate(H5T_COMPOUND, row));
   for (std::size_t i = 0; i < names.size(); ++i) H5Tinsert(mem.get(), names[i].c_str(), view_.slots_[i].offset, natives[i].get());
   handle space(H5Dget_space(dataset_.get()));

@@ -24,7 +24,7 @@ bool lwtnn_activation(const activation& a) {
   case activation_function::leaky_relu:
   case activation_function::swish:
   case activation_function::abs: return true;
-  case activation_function::relu: return a.alpha == 0 && a.beta == 0 && !(a.cap < 1e308);
+  case activation_function::relu: return a.is_plain_relu();
   case activation_function::hard_sigmoid: return a == keras2_hard_sigmoid();
   default: return false;
   }
@@ -42,7 +42,7 @@ void write_activation(json_writer& w, const activation& a) {
     w.begin_object().key("function").value("hard_sigmoid").key("slope").value(a.alpha).key("offset").value(a.beta).end_object();
     return;
   case activation_function::relu:
-    if (a.alpha == 0 && a.beta == 0 && !(a.cap < 1e308)) break;
+    if (a.is_plain_relu()) break;
     w.begin_object().key("function").value("rectified").key("negative_slope").value(a.alpha).key("threshold").value(a.beta);
     if (a.cap < 1e308) w.key("max_value").value(a.cap);
     w.end_object();

@@ -39,14 +39,6 @@ bool zip_archive::has(const std::string& entry) const {
   return zip_name_locate(static_cast<zip_t*>(zip_), entry.c_str(), 0) >= 0;
 }
 
-std::vector<std::string> zip_archive::entries() const {
-  std::vector<std::string> out;
-  const zip_int64_t n = zip_get_num_entries(static_cast<zip_t*>(zip_), 0);
-  for (zip_int64_t i = 0; i < n; ++i)
-    if (const char* name = zip_get_name(static_cast<zip_t*>(zip_), static_cast<zip_uint64_t>(i), 0)) out.emplace_back(name);
-  return out;
-}
-
 std::vector<char> zip_archive::read(const std::string& entry) const {
   auto* z = static_cast<zip_t*>(zip_);
   zip_stat_t st;

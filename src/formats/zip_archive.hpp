@@ -17,7 +17,6 @@ public:
   bool has(const std::string& entry) const;
   /// The whole entry; throws naming the archive and the entry.
   std::vector<char> read(const std::string& entry) const;
-  std::vector<std::string> entries() const;
 
 private:
   std::string path_;

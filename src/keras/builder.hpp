@@ -37,7 +37,6 @@ public:
   void build(const model_def& top);
 
   model& network() { return m_; }
-  const std::vector<tensor_state>& inputs() const { return inputs_; }
   const std::vector<tensor_state>& outputs() const { return outputs_; }
   const std::vector<std::string>& output_layers() const { return output_names_; }
   const std::vector<origin>& node_origins() const { return node_origin_; }
@@ -76,7 +75,6 @@ public:
   tensor_state apply(const call& c, const tensor_state& in, layer l, std::size_t width);
   void note(const std::string& text) { notes_.push_back(text); }
   int keras_major() const { return keras_major_; }
-  bool lwtnn() const { return lwtnn_; }
 };
 
 /// One call of a Keras layer: its class and configuration (the wrapped

@@ -101,7 +101,6 @@ layer_def read_layer(const json::value& entry) {
   }
   if (l.name.empty()) entry.fail("a layer without a name");
   if (auto m = entry.find("module"); m && m->is_string()) l.module = m->string();
-  if (auto r = entry.find("registered_name"); r && r->is_string()) l.registered_name = r->string();
   if (auto in = entry.find("inbound_nodes"); in && in->is_array()) l.calls = read_calls(*in);
   if (l.class_name == "InputLayer" && l.config)
     if (auto s = declared_shape(*l.config)) l.input_shape = *s;
@@ -129,7 +128,6 @@ model_def read_model(const json::value& model) {
   m.class_name = model.at("class_name").string();
   const json::value config = model.at("config");
   if (m.class_name == "Sequential") {
-    m.was_sequential = true;
     // Keras ≤ 2.1: the config is the list of layers; later {"name", "layers"}
     const json::value list = config.is_array() ? config : config.at("layers");
     if (config.is_object())

@@ -30,7 +30,7 @@ struct layer_def {
   std::optional<json::value> config;        ///< the layer's "config" object
   std::optional<json::value> entry;         ///< the whole layer dictionary (nested models)
   std::vector<std::vector<tensor_ref>> calls; ///< inbound tensors of each call
-  std::string module, registered_name;      ///< for custom layers
+  std::string module;                       ///< for custom layers
   /// Input layers: the shape without the batch dimension (0 = unknown).
   std::vector<std::size_t> input_shape;
 };
@@ -40,7 +40,6 @@ struct model_def {
   std::string name;
   std::vector<layer_def> layers; ///< as listed (Functional: topological; Sequential: a chain)
   std::vector<tensor_ref> inputs, outputs;
-  bool was_sequential = false;
 
   const layer_def* find(const std::string& layer) const;
 };

@@ -38,7 +38,6 @@ public:
     if (version_.empty() && has_model_weights_)
       version_ = file_.open_group("model_weights").maybe_string_attribute("keras_version").value_or("");
   }
-  const std::string& file_name() const override { return file_.name(); }
   std::string keras_version() const override { return version_; }
 
   std::vector<tensor> weights(const std::vector<std::string>& scope, const layer_def& layer,
@@ -93,13 +92,12 @@ std::vector<std::string> keras3_names(const std::string& cls, const layer_def& l
 class keras3 : public weight_store {
 public:
   explicit keras3(h5::file f) : file_(std::move(f)) {}
-  const std::string& file_name() const override { return file_.name(); }
   std::string keras_version() const override { return "3"; }
 
   std::vector<tensor> weights(const std::vector<std::string>& scope, const layer_def& layer,
                               const std::vector<layer_def>& siblings) const override {
     h5::group g = file_.root();
-    for (const auto& model : scope) g = child(g, model, {}); // nested models: their own layers/ tree
+    for (const auto& model : scope) g = child(g, model); // nested models: their own layers/ tree
     std::vector<tensor> out;
     auto found = find_layer(g, layer, siblings);
     if (!found) return out;
@@ -166,7 +164,7 @@ private:
     return std::nullopt;
   }
 
-  h5::group child(const h5::group& parent, const std::string& model, const std::vector<layer_def>&) const {
+  h5::group child(const h5::group& parent, const std::string& model) const {
     layer_def l;
     l.name = model;
     auto g = find_layer(parent, l, {});

@@ -30,7 +30,6 @@ public:
   /// that contains `layer` (for Keras 3 files without name attributes).
   virtual std::vector<tensor> weights(const std::vector<std::string>& scope, const layer_def& layer,
                                       const std::vector<layer_def>& siblings) const = 0;
-  virtual const std::string& file_name() const = 0;
   /// The keras_version attribute the file carries, if any.
   virtual std::string keras_version() const = 0;
 };

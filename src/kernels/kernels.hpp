@@ -26,9 +26,7 @@ struct act_params {
   activation_function function = activation_function::linear;
   double alpha = 0, beta = 0, cap = 0;
   static act_params from(const activation& a) { return {a.function, a.alpha, a.beta, a.cap}; }
-  bool is_plain_relu() const {
-    return function == activation_function::relu && alpha == 0 && beta == 0 && !(cap < 1e308);
-  }
+  bool is_plain_relu() const { return activation{function, alpha, beta, cap}.is_plain_relu(); }
 };
 
 /// y[m × n] = (c ? c : bias ? bias : 0) + x[m × k] · w[k × n], then relu if asked.
