@@ -216,41 +216,60 @@ std::vector<std::string> group::string_list_attribute(const std::string& name) c
   return strings_of(a.get(), type.get(), space.get(), true, at, *file_);
 }
 
-dataset_info group::info(const std::string& dataset) const {
+handle group::open_dataset(const std::string& dataset, dataset_info& info) const {
   if (!has_dataset(dataset)) file_->fail(where(dataset), "no such dataset");
   handle d(H5Dopen2(h_.get(), dataset.c_str(), H5P_DEFAULT));
   if (!d) file_->fail(where(dataset), "cannot open the dataset");
   handle space(H5Dget_space(d.get()));
   handle type(H5Dget_type(d.get()));
-  dataset_info info;
   const int rank = H5Sget_simple_extent_ndims(space.get());
   if (rank < 0) file_->fail(where(dataset), "cannot read the dataset's shape");
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  info = {};
   for (hsize_t d0 : dims) info.shape.push_back(static_cast<std::size_t>(d0));
   const H5T_class_t cls = H5Tget_class(type.get());
   info.is_float = cls == H5T_FLOAT;
   info.is_integer = cls == H5T_INTEGER || cls == H5T_ENUM;
   info.is_compound = cls == H5T_COMPOUND;
   info.is_string = cls == H5T_STRING;
-  return info;
+  return d;
+}
+
+dataset_info group::info(const std::string& dataset) const {
+  dataset_info in;
+  open_dataset(dataset, in);
+  return in;
 }
 
 std::vector<double> group::read(const std::string& dataset, dataset_info* shape) const {
-  const dataset_info in = info(dataset);
+  dataset_info in;
+  const handle d = open_dataset(dataset, in);
   if (!in.is_float && !in.is_integer) file_->fail(where(dataset), "not a numeric dataset");
   std::size_t n = 1;
-  for (std::size_t d : in.shape) n *= d;
+  for (std::size_t k : in.shape) n *= k;
   std::vector<double> out(n);
-  handle d(H5Dopen2(h_.get(), dataset.c_str(), H5P_DEFAULT));
   if (n && H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
     file_->fail(where(dataset), "cannot read the dataset (damaged or truncated file?)");
   if (shape) *shape = in;
   return out;
 }
 
+void read_slab(const file& f, const std::string& where, std::int64_t dataset, std::int64_t memory_type, std::size_t first,
+               std::size_t count, std::size_t width, void* out) {
+  handle space(H5Dget_space(dataset));
+  const hsize_t start[2] = {first, 0}, extent[2] = {count, width};
+  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, extent, nullptr);
+  const hsize_t n = count * width;
+  handle mspace(H5Screate_simple(1, &n, nullptr));
+  if (H5Dread(dataset, memory_type, mspace.get(), space.get(), H5P_DEFAULT, out) < 0)
+    f.fail(where, "cannot read rows " + std::to_string(first) + ".." + std::to_string(first + count) +
+                      " (damaged or truncated file?)");
+}
+
 void group::read_rows(const std::string& dataset, std::size_t first, std::size_t count, std::vector<double>& out) const {
-  const dataset_info in = info(dataset);
+  dataset_info in;
+  const handle d = open_dataset(dataset, in);
   if (!in.is_float && !in.is_integer) file_->fail(where(dataset), "not a numeric dataset");
   if (in.shape.empty() || in.shape.size() > 2) file_->fail(where(dataset), "expected 1 or 2 dimensions");
   if (first + count > in.shape[0])
@@ -258,22 +277,13 @@ void group::read_rows(const std::string& dataset, std::size_t first, std::size_t
                                     std::to_string(in.shape[0]) + " rows)");
   const std::size_t width = in.shape.size() == 2 ? in.shape[1] : 1;
   out.resize(count * width);
-  if (out.empty()) return;
-  handle d(H5Dopen2(h_.get(), dataset.c_str(), H5P_DEFAULT));
-  handle space(H5Dget_space(d.get()));
-  const hsize_t start[2] = {first, 0}, extent[2] = {count, width};
-  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, extent, nullptr);
-  const hsize_t n = count * width;
-  handle mspace(H5Screate_simple(1, &n, nullptr));
-  if (H5Dread(d.get(), H5T_NATIVE_DOUBLE, mspace.get(), space.get(), H5P_DEFAULT, out.data()) < 0)
-    file_->fail(where(dataset), "cannot read rows " + std::to_string(first) + ".." + std::to_string(first + count) +
-                                    " (damaged or truncated file?)");
+  if (!out.empty()) read_slab(*file_, where(dataset), d.get(), H5T_NATIVE_DOUBLE, first, count, width, out.data());
 }
 
 std::vector<std::string> group::read_strings(const std::string& dataset) const {
-  const dataset_info in = info(dataset);
+  dataset_info in;
+  const handle d = open_dataset(dataset, in);
   if (!in.is_string) file_->fail(where(dataset), "not a dataset of strings");
-  handle d(H5Dopen2(h_.get(), dataset.c_str(), H5P_DEFAULT));
   handle type(H5Dget_type(d.get()));
   handle space(H5Dget_space(d.get()));
   return strings_of(d.get(), type.get(), space.get(), false, where(dataset), *file_);

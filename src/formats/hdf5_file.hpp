@@ -78,6 +78,8 @@ private:
   std::string path_;
   handle h_;
   std::string where(const std::string& name) const;
+  /// Opens a dataset and describes it; throws naming it if it is missing.
+  handle open_dataset(const std::string& dataset, dataset_info& info) const;
 };
 
 class file {
@@ -108,6 +110,11 @@ private:
 
 /// Whether the file starts with the HDF5 signature.
 bool is_hdf5(const std::string& path);
+
+/// Rows [first, first + count) (all `width` entries of each) of an open
+/// dataset into `out`, as `memory_type`; throws naming `where` on failure.
+void read_slab(const file& f, const std::string& where, std::int64_t dataset, std::int64_t memory_type, std::size_t first,
+               std::size_t count, std::size_t width, void* out);
 
 // ---- writing (for `hepnn split` and score files) -------------------------
 

@@ -137,14 +137,8 @@ const table::rows_view& table::fetch(std::size_t first, std::size_t count, const
   if (view_.n_ == 0 || names.empty()) return view_; // nothing to read
   handle mem(H5Tcreate(H5T_COMPOUND, row));
   for (std::size_t i = 0; i < names.size(); ++i) H5Tinsert(mem.get(), names[i].c_str(), view_.slots_[i].offset, natives[i].get());
-  handle space(H5Dget_space(dataset_.get()));
-  const hsize_t start[2] = {first, 0}, extent[2] = {count, width_};
-  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, extent, nullptr);
-  const hsize_t n = view_.n_;
-  handle mspace(H5Screate_simple(1, &n, nullptr));
   buffer_.resize(view_.n_ * row);
-  if (H5Dread(dataset_.get(), mem.get(), mspace.get(), space.get(), H5P_DEFAULT, buffer_.data()) < 0)
-    fail("cannot read rows " + std::to_string(first) + ".." + std::to_string(first + count) + " (damaged or truncated file?)");
+  read_slab(*file_, path_, dataset_.get(), mem.get(), first, count, width_, buffer_.data());
   view_.data_ = buffer_.data();
   return view_;
 }
