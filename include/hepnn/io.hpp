@@ -43,6 +43,6 @@ struct incompatibility {
 std::vector<incompatibility> lwtnn_incompatibilities(const model& m);
 
 /// The version written in hepnn's network files ("hepnn": {"format_version": N}).
-inline constexpr int network_format_version = 1;
+inline constexpr int network_format_version = 2;
 
 } // namespace hepnn

@@ -65,6 +65,11 @@ enum class layer_kind : std::uint8_t {
   conv1d,
   embedding,      ///< lwtnn's legacy per-step embedding of integer features
   prelu,          ///< y = x > 0 ? x : α_j x (weights hold α)
+  // tensors with a fixed shape (hepnn extensions)
+  conv2d,         ///< cross-correlation over (H, W, C); weights [out][kh][kw][in]
+  pooling,        ///< max or average pooling over 1 or 2 spatial axes (no weights)
+  layer_norm,     ///< per step: (x − mean)/√(var + ε) · γ + β over the features
+  attention,      ///< multi-head self-attention over the steps of a sequence
 };
 
 enum class padding : std::uint8_t { valid, same, causal };
@@ -102,6 +107,19 @@ struct layer {
   padding pad = padding::valid;         ///< conv1d
   bool go_backwards = false;            ///< recurrent: scan the sequence in reverse
   bool reset_after = false;             ///< gru: reset gate applied after the recurrent product
+  /// recurrent, go_backwards with a sequence output: the output of input
+  /// step t is stored at step t (Keras Bidirectional reverses it back).
+  bool aligned_output = false;
+  /// recurrent: masked steps output zeros (Bidirectional's zero_output_for_mask).
+  bool zero_masked = false;
+  std::vector<std::size_t> window;      ///< conv2d: (kh, kw); pooling: pool size per spatial axis
+  std::vector<std::size_t> strides;     ///< conv1d, conv2d, pooling: per spatial axis (empty: 1; pooling: the window)
+  std::vector<std::size_t> dilations;   ///< conv2d: per spatial axis (empty: 1); conv1d uses `dilation`
+  bool pool_max = false;                ///< pooling: maximum (else mean over the window's real cells)
+  double epsilon = 0.0;                 ///< layer_norm
+  /// attention: heads and key size; sublayers are query, key, value and
+  /// output projections (row-major n_out × n_in, with bias).
+  std::size_t heads = 0, key_dim = 0;
 };
 
 enum class node_kind : std::uint8_t {
@@ -122,6 +140,12 @@ enum class node_kind : std::uint8_t {
   masking,          ///< Keras Masking: a step is masked when all its features equal mask_value
   mean,             ///< GlobalAveragePooling1D: mean over unmasked steps
   max_pool,         ///< GlobalMaxPooling1D: maximum over unmasked steps
+  // fixed-shape tensors
+  reshape,          ///< the same values in another fixed shape (`shape`), row-major: Flatten, Reshape
+  permute,          ///< axes reordered: `shape` lists the source axis of each output axis (0-based)
+  repeat,           ///< vector (F) → (shape[0], F)
+  zero_pad,         ///< zeros before/after each leading axis: `shape` = b0, a0, b1, a1, ...
+  crop,             ///< steps removed before/after each leading axis, as zero_pad
 };
 
 struct node {
@@ -130,6 +154,10 @@ struct node {
   std::size_t layer = 0;            ///< feed_forward, sequence, time_distributed
   std::size_t size = 0;             ///< input nodes: the variable count (0 = not given)
   double mask_value = 0.0;          ///< masking
+  std::vector<std::size_t> shape;   ///< reshape, permute, repeat, zero_pad, crop
+  /// concatenate and merges of sequences: step by step (masks combined with
+  /// AND) instead of lwtnn's last step of each source.
+  bool per_step = false;
 };
 
 /// A network input variable: the raw value x is fed as (x + offset) · scale.
@@ -144,6 +172,9 @@ struct variable {
 struct input_node {
   std::string name;
   std::vector<variable> variables;
+  /// input_sequences: every event gives exactly this many steps (a Keras
+  /// input of fixed shape (T, F)); 0: any number.
+  std::size_t steps = 0;
 };
 
 struct output_node {
@@ -165,6 +196,11 @@ struct model {
   /// Read from lwtnn's sequential format (one unnamed input and output).
   bool sequential = false;
 };
+
+/// Limits on what a network file may ask for (checked at load).
+inline constexpr std::size_t max_tensor_elements = std::size_t(1) << 24; ///< per event, any node
+inline constexpr std::size_t max_parameters = std::size_t(1) << 28;      ///< stored numbers in all layers
+inline constexpr std::size_t max_fixed_steps = std::size_t(1) << 20;     ///< steps of a fixed-shape input
 
 /// Size figures of a model, for `hepnn inspect` and the benchmarks.
 struct model_cost {

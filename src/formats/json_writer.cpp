@@ -151,4 +151,15 @@ json_writer& json_writer::numbers_inline(const std::vector<double>& v) {
   return *this;
 }
 
+json_writer& json_writer::sizes_inline(const std::vector<std::size_t>& v) {
+  before_value();
+  out_ += '[';
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out_ += indent_ < 0 ? "," : ", ";
+    out_ += std::to_string(v[i]);
+  }
+  out_ += ']';
+  return *this;
+}
+
 } // namespace hepnn::detail

@@ -29,6 +29,7 @@ public:
   json_writer& null();
   /// An array of numbers on one line.
   json_writer& numbers_inline(const std::vector<double>& v);
+  json_writer& sizes_inline(const std::vector<std::size_t>& v);
 
   const std::string& str() const noexcept { return out_; }
   std::string take() { return std::move(out_); }

@@ -18,6 +18,7 @@ std::vector<input_node> parse_input_nodes(const json::value& v, bool null_names)
     const auto name = item.at("name");
     in.name = null_names && name.is_null() ? std::string() : name.string();
     for (const auto& var : item.at("variables").items()) in.variables.push_back(parse_variable(var));
+    if (auto steps = item.find("steps")) in.steps = steps->index(); // hepnn: a fixed-shape input sequence
     nodes.push_back(std::move(in));
   }
   return nodes;
@@ -36,7 +37,9 @@ void write_input_nodes(json_writer& w, const std::vector<input_node>& nodes) {
       if (v.default_value) w.key("default").value(*v.default_value);
       w.end_object();
     }
-    w.end_array().end_object();
+    w.end_array();
+    if (n.steps) w.key("steps").value(n.steps);
+    w.end_object();
   }
   w.end_array();
 }

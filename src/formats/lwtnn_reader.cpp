@@ -97,6 +97,8 @@ layer_kind parse_architecture(const value& v) {
       {"lstm", layer_kind::lstm},     {"gru", layer_kind::gru},
       {"simplernn", layer_kind::simple_rnn}, {"conv1d", layer_kind::conv1d},
       {"embedding", layer_kind::embedding},  {"prelu", layer_kind::prelu},
+      {"conv2d", layer_kind::conv2d},        {"pooling", layer_kind::pooling},
+      {"layer_norm", layer_kind::layer_norm}, {"attention", layer_kind::attention},
   };
   auto it = kinds.find(name);
   if (it == kinds.end()) v.fail("architecture '" + name + "' not recognized");
@@ -121,6 +123,20 @@ weight_block parse_block(const value& v, bool recurrent) {
   return b;
 }
 
+std::vector<std::size_t> parse_sizes(const value& v) {
+  std::vector<std::size_t> out;
+  for (const auto& x : v.items()) out.push_back(x.index());
+  return out;
+}
+
+padding parse_padding(const value& pad) {
+  const std::string p = pad.string();
+  if (p == "valid") return padding::valid;
+  if (p == "same") return padding::same;
+  if (p == "causal") return padding::causal;
+  pad.fail("padding '" + p + "' is not valid, same or causal");
+}
+
 layer parse_layer(const value& v, context& ctx, std::size_t index) {
   layer l;
   const value arch = v.at("architecture");
@@ -134,14 +150,39 @@ layer parse_layer(const value& v, context& ctx, std::size_t index) {
     l.act = parse_activation(v.at("activation"));
     if (l.kind == layer_kind::conv1d) {
       l.dilation = v.at("dilation_rate").index();
-      const value pad = v.at("padding");
-      const std::string p = pad.string();
-      if (p == "valid") l.pad = padding::valid;
-      else if (p == "same") l.pad = padding::same;
-      else if (p == "causal") l.pad = padding::causal;
-      else pad.fail("padding '" + p + "' is not valid, same or causal");
-      if (l.dilation > (1u << 24)) v.at("dilation_rate").fail("dilation_rate is unreasonably large");
+      l.pad = parse_padding(v.at("padding"));
+      if (l.dilation > (1u << 20)) v.at("dilation_rate").fail("dilation_rate is larger than the limit 2^20");
+      if (auto st = v.find("strides")) l.strides = parse_sizes(*st);
     }
+    break;
+  case layer_kind::conv2d:
+    v.at("weights").numbers(l.weights);
+    v.at("bias").numbers(l.bias);
+    l.act = parse_activation(v.at("activation"));
+    l.window = parse_sizes(v.at("kernel_size"));
+    l.pad = parse_padding(v.at("padding"));
+    if (auto st = v.find("strides")) l.strides = parse_sizes(*st);
+    if (auto d = v.find("dilation_rate")) l.dilations = parse_sizes(*d);
+    break;
+  case layer_kind::pooling: {
+    const value fn = v.at("function");
+    const std::string f = fn.string();
+    if (f != "max" && f != "average") fn.fail("pooling function '" + f + "' is not max or average");
+    l.pool_max = f == "max";
+    l.window = parse_sizes(v.at("pool_size"));
+    if (auto st = v.find("strides")) l.strides = parse_sizes(*st);
+    l.pad = parse_padding(v.at("padding"));
+    break;
+  }
+  case layer_kind::layer_norm:
+    v.at("weights").numbers(l.weights);
+    v.at("bias").numbers(l.bias);
+    l.epsilon = v.at("epsilon").number();
+    break;
+  case layer_kind::attention:
+    l.heads = v.at("num_heads").index();
+    l.key_dim = v.at("key_dim").index();
+    for (const auto& s : v.at("sublayers").items()) l.sublayers.push_back(parse_block(s, false));
     break;
   case layer_kind::normalization:
     v.at("weights").numbers(l.weights);
@@ -165,6 +206,10 @@ layer parse_layer(const value& v, context& ctx, std::size_t index) {
     if (l.kind == layer_kind::lstm || l.kind == layer_kind::gru) l.inner_act = parse_activation(v.at("inner_activation"));
     if (recurrent)
       if (auto b = v.find("go_backwards")) l.go_backwards = b->boolean();
+    if (recurrent)
+      if (auto b = v.find("aligned_output")) l.aligned_output = b->boolean();
+    if (recurrent)
+      if (auto b = v.find("zero_masked")) l.zero_masked = b->boolean();
     if (l.kind == layer_kind::gru)
       if (auto r = v.find("reset_after")) l.reset_after = r->boolean();
     break;
@@ -209,6 +254,11 @@ node_kind parse_node_kind(const value& v) {
       {"masking", node_kind::masking},
       {"mean", node_kind::mean},
       {"max_pool", node_kind::max_pool},
+      {"reshape", node_kind::reshape},
+      {"permute", node_kind::permute},
+      {"repeat", node_kind::repeat},
+      {"zero_pad", node_kind::zero_pad},
+      {"crop", node_kind::crop},
   };
   const std::string name = v.string();
   auto it = kinds.find(name);
@@ -226,6 +276,10 @@ node parse_node(const value& v, context& ctx) {
   if (n.kind == node_kind::input || n.kind == node_kind::input_sequence)
     if (auto s = v.find("size")) n.size = s->index();
   if (n.kind == node_kind::masking) n.mask_value = v.at("mask_value").number();
+  if (n.kind == node_kind::reshape || n.kind == node_kind::permute || n.kind == node_kind::repeat ||
+      n.kind == node_kind::zero_pad || n.kind == node_kind::crop)
+    n.shape = parse_sizes(v.at("shape"));
+  if (auto p = v.find("per_step")) n.per_step = p->boolean();
   ctx.clear_anchor();
   return n;
 }
@@ -278,25 +332,25 @@ model read_sequential(const value& root, context& ctx) {
   const std::size_t n_vars = in.variables.size();
   if (recurrent) {
     m.input_sequences.push_back(std::move(in));
-    m.nodes.push_back({node_kind::input_sequence, {0}, 0, n_vars, 0.0});
+    m.nodes.push_back({node_kind::input_sequence, {0}, 0, n_vars, 0.0, {}, false});
   } else {
     m.inputs.push_back(std::move(in));
-    m.nodes.push_back({node_kind::input, {0}, 0, n_vars, 0.0});
+    m.nodes.push_back({node_kind::input, {0}, 0, n_vars, 0.0, {}, false});
   }
   for (std::size_t l = 0; l < m.layers.size(); ++l)
     if (detail::is_sequence_layer(m.layers[l].kind))
-      m.nodes.push_back({node_kind::sequence, {m.nodes.size() - 1}, l, 0, 0.0});
+      m.nodes.push_back({node_kind::sequence, {m.nodes.size() - 1}, l, 0, 0.0, {}, false});
   bool any_ff = false;
   for (std::size_t l = 0; l < m.layers.size(); ++l)
     if (!detail::is_sequence_layer(m.layers[l].kind)) {
-      m.nodes.push_back({node_kind::feed_forward, {m.nodes.size() - 1}, l, 0, 0.0});
+      m.nodes.push_back({node_kind::feed_forward, {m.nodes.size() - 1}, l, 0, 0.0, {}, false});
       any_ff = true;
     }
   if (recurrent && !any_ff) {
     // the RNN result is the last step: make it a vector with an identity layer
     layer identity;
     m.layers.push_back(identity);
-    m.nodes.push_back({node_kind::feed_forward, {m.nodes.size() - 1}, m.layers.size() - 1, 0, 0.0});
+    m.nodes.push_back({node_kind::feed_forward, {m.nodes.size() - 1}, m.layers.size() - 1, 0, 0.0, {}, false});
   }
   out.node = m.nodes.size() - 1;
   m.outputs.push_back(std::move(out));

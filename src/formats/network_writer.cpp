@@ -77,8 +77,31 @@ void write_layer(json_writer& w, const layer& l, const detail::layer_shape& shap
     break;
   case layer_kind::conv1d:
     w.key("weights").numbers_inline(l.weights).key("bias").numbers_inline(l.bias);
-    w.key("dilation_rate").value(l.dilation).key("padding").value(to_string(l.pad)).key("activation");
+    w.key("dilation_rate").value(l.dilation).key("padding").value(to_string(l.pad));
+    if (!l.strides.empty()) w.key("strides").sizes_inline(l.strides);
+    w.key("activation");
     write_activation(w, l.act);
+    break;
+  case layer_kind::conv2d:
+    w.key("weights").numbers_inline(l.weights).key("bias").numbers_inline(l.bias);
+    w.key("kernel_size").sizes_inline(l.window).key("padding").value(to_string(l.pad));
+    if (!l.strides.empty()) w.key("strides").sizes_inline(l.strides);
+    if (!l.dilations.empty()) w.key("dilation_rate").sizes_inline(l.dilations);
+    w.key("activation");
+    write_activation(w, l.act);
+    break;
+  case layer_kind::pooling:
+    w.key("function").value(l.pool_max ? "max" : "average").key("pool_size").sizes_inline(l.window);
+    if (!l.strides.empty()) w.key("strides").sizes_inline(l.strides);
+    w.key("padding").value(to_string(l.pad));
+    break;
+  case layer_kind::layer_norm:
+    w.key("weights").numbers_inline(l.weights).key("bias").numbers_inline(l.bias).key("epsilon").value(l.epsilon);
+    break;
+  case layer_kind::attention:
+    w.key("num_heads").value(l.heads).key("key_dim").value(l.key_dim).key("sublayers").begin_array();
+    for (const auto& s : l.sublayers) w.begin_object().key("weights").numbers_inline(s.weights).key("bias").numbers_inline(s.bias).end_object();
+    w.end_array();
     break;
   case layer_kind::maxout:
     w.key("sublayers").begin_array();
@@ -116,6 +139,8 @@ void write_layer(json_writer& w, const layer& l, const detail::layer_shape& shap
       write_activation(w, l.inner_act);
     }
     if (l.go_backwards) w.key("go_backwards").value(true);
+    if (l.aligned_output) w.key("aligned_output").value(true);
+    if (l.zero_masked) w.key("zero_masked").value(true);
     if (l.kind == layer_kind::gru && l.reset_after) w.key("reset_after").value(true);
     break;
   }
@@ -137,6 +162,11 @@ std::vector<incompatibility> lwtnn_incompatibilities(const model& m) {
     case node_kind::mean:
     case node_kind::max_pool:
     case node_kind::masking:
+    case node_kind::reshape:
+    case node_kind::permute:
+    case node_kind::repeat:
+    case node_kind::zero_pad:
+    case node_kind::crop:
       out.push_back({static_cast<int>(n), -1, "lwtnn has no '" + std::string(to_string(m.nodes[n].kind)) + "' node"});
       break;
     default: break;
@@ -155,6 +185,11 @@ std::vector<incompatibility> lwtnn_incompatibilities(const model& m) {
     if (l.go_backwards) add("go_backwards: lwtnn would scan the sequence forwards");
     if (l.kind == layer_kind::gru && l.reset_after) add("reset_after: lwtnn has only the reset-before GRU");
     if (l.kind == layer_kind::prelu) add("lwtnn has no PReLU layer");
+    if (l.kind == layer_kind::conv2d || l.kind == layer_kind::pooling || l.kind == layer_kind::layer_norm ||
+        l.kind == layer_kind::attention)
+      add("lwtnn has no " + std::string(to_string(l.kind)) + " layer");
+    if (l.kind == layer_kind::conv1d && !l.strides.empty() && l.strides[0] != 1) add("lwtnn's conv1d has no strides");
+    if (l.aligned_output || l.zero_masked) add("a Bidirectional half: lwtnn has no Bidirectional layers");
     if (l.kind == layer_kind::conv1d) {
       const std::size_t span = (shapes.layers[i].kernel - 1) * l.dilation;
       if (l.pad == padding::same && span % 2 == 1)
@@ -196,6 +231,8 @@ std::string write_network(const model& m, const write_options& options) {
     if (n.kind == node_kind::feed_forward || n.kind == node_kind::sequence || n.kind == node_kind::time_distributed)
       w.key("layer_index").value(n.layer);
     if (n.kind == node_kind::masking) w.key("mask_value").value(n.mask_value);
+    if (!n.shape.empty()) w.key("shape").sizes_inline(n.shape);
+    if (n.per_step) w.key("per_step").value(true);
     w.end_object();
   }
   w.end_array();

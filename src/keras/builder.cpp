@@ -1,6 +1,7 @@
 #include "keras/builder.hpp"
 
 #include "hepnn/errors.hpp"
+#include "model/shapes.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -120,7 +121,22 @@ std::string shape_text(const tensor& t) {
 }
 
 std::vector<tensor> builder::fetch(const call& c) const {
-  return weights_.weights(c.scope, *c.layer, *c.siblings);
+  auto ws = weights_.weights(c.scope, *c.layer, *c.siblings);
+  if (!c.pruned) return ws;
+  // tfmot applies kernel ← kernel × mask before every call
+  const tensor* mask = find_weight(ws, "mask");
+  const tensor* kernel = find_weight(ws, {"kernel", "depthwise_kernel"});
+  if (!mask || !kernel) fail(c, "a PruneLowMagnitude wrapper needs its 'kernel' and 'mask' weights");
+  if (mask->shape != kernel->shape)
+    fail(c, "mask has shape " + shape_text(*mask) + ", kernel " + shape_text(*kernel));
+  std::vector<tensor> out;
+  for (const auto& t : ws) {
+    if (&t == mask || t.name == "threshold" || t.name == "pruning_step") continue;
+    out.push_back(t);
+    if (&t == kernel)
+      for (std::size_t i = 0; i < out.back().data.size(); ++i) out.back().data[i] *= mask->data[i];
+  }
+  return out;
 }
 
 activation builder::activation_of(const call& c, const char* key, const char* fallback) const {
@@ -157,14 +173,36 @@ activation builder::activation_of(const call& c, const char* key, const char* fa
 tensor_state builder::apply(const call& c, const tensor_state& in, layer l, std::size_t width) {
   const std::size_t li = layer_index(c, std::move(l));
   node n;
-  n.kind = in.sequence ? node_kind::time_distributed : node_kind::feed_forward;
+  auto dims = in.shape();
+  // Keras applies Dense & co. to the last axis of a tensor of any rank
+  n.kind = dims.size() > 1 ? node_kind::time_distributed : node_kind::feed_forward;
   n.sources = {in.node};
   n.layer = li;
-  return {add_node(c, n), in.sequence, width, in.masked};
+  dims.back() = width;
+  return tensor_state::of(add_node(c, n), dims, in.masked);
+}
+
+node plain_node(node_kind kind, std::vector<std::size_t> sources, std::vector<std::size_t> shape) {
+  node n;
+  n.kind = kind;
+  n.sources = std::move(sources);
+  n.shape = std::move(shape);
+  return n;
 }
 
 void builder::build(const model_def& top) {
-  // IR inputs in Keras input order
+  // IR inputs in Keras input order. A (T, F) input is a sequence of fixed
+  // length T unless a Masking layer reads it (then its padding is masked:
+  // any length); an integer input read by Embedding is a sequence with one
+  // variable; an (H, W, C) image is a flat node reshaped inside the network.
+  auto readers = [&](const std::string& input) {
+    std::set<std::string> classes;
+    for (const auto& l : top.layers)
+      for (const auto& call_refs : l.calls)
+        for (const auto& r : call_refs)
+          if (r.layer == input) classes.insert(l.class_name);
+    return classes;
+  };
   for (const auto& t : top.inputs) {
     const layer_def* l = top.find(t.layer);
     call c;
@@ -173,22 +211,42 @@ void builder::build(const model_def& top) {
       throw config_error(file_ + ": model input '" + t.layer + "' is not an InputLayer");
     c.class_name = l->class_name;
     const auto& shape = l->input_shape;
-    tensor_state s;
-    if (shape.size() == 1) {
-      m_.inputs.push_back({"node_" + std::to_string(m_.inputs.size()), {}});
-      s.node = add_node(c, {node_kind::input, {m_.inputs.size() - 1}, 0, shape[0], 0.0});
-    } else if (shape.size() == 2) {
-      m_.input_sequences.push_back({"node_" + std::to_string(m_.input_sequences.size()), {}});
-      s.node = add_node(c, {node_kind::input_sequence, {m_.input_sequences.size() - 1}, 0, shape[1], 0.0});
-      s.sequence = true;
-    } else {
+    if (shape.empty() || shape.size() > 3)
       fail(c, "inputs of rank " + std::to_string(shape.size() + 1) +
-                  " (with the batch) are not supported: use (features,) or (steps, features)");
+                  " (with the batch) are not supported: use (features,), (steps, features) or (height, width, channels)");
+    std::size_t total = 1;
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+      if (shape[i] == 0 && !(i == 0 && shape.size() == 2))
+        fail(c, "the input's axis " + std::to_string(i + 1) + " has no fixed size");
+      if (shape[i] > max_tensor_elements || (total *= std::max<std::size_t>(shape[i], 1)) > max_tensor_elements)
+        fail(c, "the input shape asks for more than " + std::to_string(max_tensor_elements) + " values per event");
     }
-    s.width = shape.back();
-    if (s.width == 0) fail(c, "the input's feature dimension is not fixed");
-    auto& list = s.sequence ? m_.input_sequences : m_.inputs;
-    for (std::size_t i = 0; i < s.width; ++i) list.back().variables.push_back({"variable_" + std::to_string(i), 0, 1, {}});
+    const auto classes = readers(t.layer);
+    tensor_state s;
+    auto add_variables = [&](input_node& in, std::size_t n) {
+      for (std::size_t i = 0; i < n; ++i) in.variables.push_back({"variable_" + std::to_string(i), 0, 1, {}});
+    };
+    if (shape.size() == 1 && classes.count("Embedding")) {
+      m_.input_sequences.push_back({"node_" + std::to_string(m_.input_sequences.size()), {}, 0});
+      add_variables(m_.input_sequences.back(), 1);
+      s = tensor_state::of(add_node(c, {node_kind::input_sequence, {m_.input_sequences.size() - 1}, 0, 1, 0.0, {}, false}),
+                           {0, 1});
+    } else if (shape.size() == 1) {
+      m_.inputs.push_back({"node_" + std::to_string(m_.inputs.size()), {}, 0});
+      add_variables(m_.inputs.back(), shape[0]);
+      s = tensor_state::of(add_node(c, {node_kind::input, {m_.inputs.size() - 1}, 0, shape[0], 0.0, {}, false}), {shape[0]});
+    } else if (shape.size() == 2) {
+      const std::size_t steps = classes.count("Masking") ? 0 : shape[0];
+      m_.input_sequences.push_back({"node_" + std::to_string(m_.input_sequences.size()), {}, steps});
+      add_variables(m_.input_sequences.back(), shape[1]);
+      s = tensor_state::of(add_node(c, {node_kind::input_sequence, {m_.input_sequences.size() - 1}, 0, shape[1], 0.0, {}, false}),
+                           {steps, shape[1]});
+    } else {
+      m_.inputs.push_back({"node_" + std::to_string(m_.inputs.size()), {}, 0});
+      add_variables(m_.inputs.back(), total);
+      const std::size_t flat = add_node(c, {node_kind::input, {m_.inputs.size() - 1}, 0, total, 0.0, {}, false});
+      s = tensor_state::of(add_node(c, plain_node(node_kind::reshape, {flat}, shape)), shape);
+    }
     inputs_.push_back(s);
   }
   outputs_ = build_model(top, {}, &inputs_);
@@ -224,16 +282,15 @@ std::vector<tensor_state> builder::build_model(const model_def& md, const std::v
         for (const auto& t : l.calls[k]) {
           auto it = tensors.find(key_of(scope, t));
           if (it == tensors.end()) {
+            if (t.tensor > 0 && tensors.count(key_of(scope, tensor_ref{t.layer, t.node, 0})))
+              fail(c, "uses output " + std::to_string(t.tensor) + " of layer '" + t.layer +
+                          "', which has no such output (a recurrent state?)");
             ready = false;
             break;
           }
           c.in.push_back(it->second);
         }
         if (!ready) continue;
-        for (const auto& t : l.calls[k])
-          if (t.tensor > 0)
-            fail(c, "uses output " + std::to_string(t.tensor) + " of layer '" + t.layer +
-                        "' (a recurrent state?): only a layer's first output is supported");
         std::vector<tensor_state> outs;
         if (is_model(l.class_name)) {
           if (!l.entry) fail(c, "a nested model without configuration");
@@ -244,7 +301,7 @@ std::vector<tensor_state> builder::build_model(const model_def& md, const std::v
         } else {
           outs = convert(c);
         }
-        tensors[key_of(scope, tensor_ref{l.name, k, 0})] = outs.front();
+        for (std::size_t i = 0; i < outs.size(); ++i) tensors[key_of(scope, tensor_ref{l.name, k, i})] = outs[i];
         done.insert({li, k});
         progress = true;
       }
@@ -265,20 +322,16 @@ std::vector<tensor_state> builder::convert(const call& c) {
   if (c.in.empty()) fail(c, "the layer has no input");
   const tensor_state& in = c.in.front();
   if (is_identity(cls)) return {in};
-  if (cls == "Flatten") {
-    if (in.sequence) fail(c, "flattening a sequence is not supported");
-    return {in};
-  }
   if (cls == "Masking") {
-    if (!in.sequence) fail(c, "masking a vector is not supported");
+    if (!in.sequence) fail(c, "masking needs a (steps, features) input");
     const double value = c.number("mask_value", 0.0);
     if (lwtnn_) {
       note("layer '" + c.layer->name + "' (Masking) dropped, as lwtnn's converter does: lwtnn evaluates unpadded "
            "sequences, so a real step whose features all equal " + std::to_string(value) + " is not masked");
       return {in};
     }
-    node n{node_kind::masking, {in.node}, 0, 0, value};
-    return {{add_node(c, n), true, in.width, true}};
+    node n{node_kind::masking, {in.node}, 0, 0, value, {}, false};
+    return {tensor_state::of(add_node(c, n), in.shape(), true)};
   }
   if (cls == "TimeDistributed") {
     if (!in.sequence) fail(c, "TimeDistributed needs a sequence input");
@@ -292,45 +345,67 @@ std::vector<tensor_state> builder::convert(const call& c) {
     if (!out.front().sequence) fail(c, "the wrapped layer does not work per step");
     return out;
   }
-  if (cls == "Concatenate" || cls == "Merge") {
-    if (cls == "Merge" && c.text("mode", "concat") != "concat") fail(c, "only concat Merge layers are supported");
-    node n{node_kind::concatenate, {}, 0, 0, 0.0};
-    std::size_t width = 0;
-    for (const auto& t : c.in) {
-      if (t.sequence) fail(c, "concatenating sequences is not supported (only vectors)");
-      n.sources.push_back(t.node);
-      width += t.width;
-    }
-    if (c.has("axis")) {
-      const double axis = c.number("axis", -1);
-      if (axis != -1 && axis != 1) fail(c, "only concatenation along the feature axis is supported");
-    }
-    return {{add_node(c, n), false, width, false}};
+  if (cls == "PruneLowMagnitude") {
+    if (!c.config || !c.config->find("layer")) fail(c, "no wrapped layer");
+    const json::value inner = c.config->at("layer");
+    call w = c;
+    w.class_name = inner.at("class_name").string();
+    w.config = inner.at("config");
+    w.pruned = true;
+    return convert(w);
   }
   static const std::map<std::string, node_kind> merges = {
       {"Add", node_kind::add},         {"Subtract", node_kind::subtract}, {"Multiply", node_kind::multiply},
-      {"Average", node_kind::average}, {"Maximum", node_kind::maximum},   {"Minimum", node_kind::minimum}};
+      {"Average", node_kind::average}, {"Maximum", node_kind::maximum},   {"Minimum", node_kind::minimum},
+      {"Concatenate", node_kind::concatenate}, {"Merge", node_kind::concatenate}};
   if (auto it = merges.find(cls); it != merges.end()) {
-    node n{it->second, {}, 0, 0, 0.0};
+    if (cls == "Merge" && c.text("mode", "concat") != "concat") fail(c, "only concat Merge layers are supported");
+    const bool concat = it->second == node_kind::concatenate;
+    node n = plain_node(it->second, {});
+    const auto lead_of = [](const std::vector<std::size_t>& d) { return std::vector<std::size_t>(d.begin(), d.end() - 1); };
+    const auto first = in.shape();
+    std::size_t width = 0;
+    bool masked = false;
     for (const auto& t : c.in) {
-      if (t.sequence) fail(c, "merging sequences is not supported (only vectors)");
-      if (t.width != in.width) fail(c, "inputs of different widths");
+      const auto d = t.shape();
+      if (d.size() != first.size()) fail(c, "inputs of different ranks: " + detail::dims_text(d) + " and " + detail::dims_text(first));
+      const auto a = lead_of(d), b = lead_of(first);
+      for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i] != b[i] && a[i] && b[i]) fail(c, "inputs of shapes " + detail::dims_text(d) + " and " + detail::dims_text(first));
+      if (!concat && t.width != in.width) fail(c, "inputs of different widths");
       n.sources.push_back(t.node);
+      width += t.width;
+      masked = masked || t.masked;
+    }
+    if (concat && c.has("axis")) {
+      const double axis = c.number("axis", -1);
+      if (axis != -1 && axis != static_cast<double>(first.size()))
+        fail(c, "only concatenation along the last axis is supported");
     }
     if (it->second == node_kind::subtract && n.sources.size() != 2) fail(c, "Subtract needs exactly two inputs");
-    return {{add_node(c, n), false, in.width, false}};
+    n.per_step = first.size() == 2 && in.sequence;
+    auto dims = first;
+    for (const auto& t : c.in)
+      if (t.shape().size() == 2 && t.shape()[0] == 0) dims[0] = 0;
+    dims.back() = concat ? width : in.width;
+    return {tensor_state::of(add_node(c, n), dims, masked && first.size() == 2)};
   }
-  if (cls == "Sum" || cls == "GlobalAveragePooling1D" || cls == "GlobalMaxPooling1D") {
-    if (!in.sequence) fail(c, "the layer needs a sequence input");
+  if (cls == "Sum" || cls == "GlobalAveragePooling1D" || cls == "GlobalMaxPooling1D" || cls == "GlobalAveragePooling2D" ||
+      cls == "GlobalMaxPooling2D") {
+    if (in.shape().size() < 2) fail(c, "the layer needs a sequence or an image input");
     if (c.flag("keepdims", false)) fail(c, "keepdims=True is not supported");
-    if (c.text("data_format", "channels_last") != "channels_last") fail(c, "only channels_last is supported");
-    const node_kind k = cls == "Sum" ? node_kind::sum : cls == "GlobalAveragePooling1D" ? node_kind::mean : node_kind::max_pool;
-    return {{add_node(c, {k, {in.node}, 0, 0, 0.0}), false, in.width, false}};
+    if (channels_first(c)) fail(c, "only channels_last is supported");
+    const node_kind k = cls == "Sum" ? node_kind::sum : cls.rfind("GlobalAverage", 0) == 0 ? node_kind::mean : node_kind::max_pool;
+    return {tensor_state::of(add_node(c, plain_node(k, {in.node})), {in.width})};
   }
   bool handled = false;
   auto out = convert_core(*this, c, handled);
   if (handled) return out;
   out = convert_recurrent(*this, c, handled);
+  if (handled) return out;
+  out = convert_tensor(*this, c, handled);
+  if (handled) return out;
+  out = convert_attention(*this, c, handled);
   if (handled) return out;
   if (!c.layer->module.empty() && c.layer->module.rfind("keras", 0) != 0)
     fail(c, "unknown custom layer (module " + c.layer->module + ")");

@@ -21,6 +21,24 @@ struct tensor_state {
   bool sequence = false; ///< Keras rank 3 (batch, steps, features)
   std::size_t width = 0;
   bool masked = false;   ///< carries a Keras mask
+  /// The per-event Keras shape (0: any number of steps); empty means
+  /// (width,) or (?, width) by `sequence`.
+  std::vector<std::size_t> dims;
+
+  std::vector<std::size_t> shape() const {
+    if (!dims.empty()) return dims;
+    return sequence ? std::vector<std::size_t>{0, width} : std::vector<std::size_t>{width};
+  }
+  /// A tensor of the given per-event shape.
+  static tensor_state of(std::size_t node, std::vector<std::size_t> dims, bool masked = false) {
+    tensor_state t;
+    t.node = node;
+    t.sequence = dims.size() == 2;
+    t.width = dims.back();
+    t.masked = masked;
+    t.dims = std::move(dims);
+    return t;
+  }
 };
 
 /// The Keras layer an IR node or layer comes from (for messages).
@@ -87,6 +105,7 @@ struct builder::call {
   std::vector<std::string> scope;       ///< enclosing nested models
   const std::vector<layer_def>* siblings = nullptr;
   bool wrapped = false;                 ///< inside TimeDistributed
+  bool pruned = false;                  ///< inside tfmot's PruneLowMagnitude: kernel × mask
 
   std::string where() const;
   bool has(const char* key) const;
@@ -100,6 +119,16 @@ struct builder::call {
 // The layer conversions, by family.
 std::vector<tensor_state> convert_core(builder& b, const builder::call& c, bool& handled);
 std::vector<tensor_state> convert_recurrent(builder& b, const builder::call& c, bool& handled);
+std::vector<tensor_state> convert_tensor(builder& b, const builder::call& c, bool& handled);
+std::vector<tensor_state> convert_attention(builder& b, const builder::call& c, bool& handled);
+
+/// A node without a layer (reshape, permute, ...).
+node plain_node(node_kind kind, std::vector<std::size_t> sources, std::vector<std::size_t> shape = {});
+/// Integers of a config entry given as a number or a list (`n` values; one number repeats).
+std::vector<std::size_t> config_sizes(builder& b, const builder::call& c, const char* key, std::size_t n,
+                                      std::size_t fallback);
+/// channels_first (Keras 2 data_format, Keras 1 dim_ordering 'th').
+bool channels_first(const builder::call& c);
 
 /// The weight of that name (the first of `names` present), or null.
 const tensor* find_weight(const std::vector<tensor>& ws, std::string_view name);

@@ -64,16 +64,6 @@ loaded load(const std::string& model_path, const std::string& weights_path) {
   return l;
 }
 
-bool sequence_valued(const model& m, std::size_t n) {
-  switch (m.nodes[n].kind) {
-  case node_kind::input_sequence:
-  case node_kind::sequence:
-  case node_kind::time_distributed:
-  case node_kind::masking: return true;
-  default: return false;
-  }
-}
-
 [[noreturn]] void mismatch(const std::string& source, const std::string& what) {
   throw config_error(source + ": the variables file does not match the Keras model: " + what);
 }
@@ -109,7 +99,9 @@ void apply_variables(model& m, const variables_spec& spec, const std::string& so
           mismatch(source, "input node '" + given[k].name + "' has " + count(given[k].variables.size(), "variables") +
                                " but Keras input " + std::to_string(k) + " has width " +
                                std::to_string((*pair)[k].variables.size()));
+        const std::size_t steps = (*pair)[k].steps; // a fixed shape comes from the model, not the variables
         (*pair)[k] = given[k];
+        (*pair)[k].steps = steps;
       }
     }
     if (spec.outputs.size() != m.outputs.size())
@@ -142,17 +134,26 @@ conversion convert_keras(const std::filesystem::path& model_path, const std::fil
   conversion out;
   model& m = b.network();
   m.source = source;
+  const auto shapes = detail::analyse(m);
   for (std::size_t i = 0; i < b.outputs().size(); ++i) {
     const tensor_state& s = b.outputs()[i];
     std::size_t n = s.node;
-    if (!s.sequence && sequence_valued(m, n)) {
+    const auto& sh = shapes.nodes[n];
+    std::size_t width = s.width;
+    if (!s.sequence && sh.sequence) {
       // a recurrent layer's last state: make the output a vector node
       m.layers.push_back(layer{});
-      m.nodes.push_back({node_kind::feed_forward, {n}, m.layers.size() - 1, 0, 0.0});
+      m.nodes.push_back({node_kind::feed_forward, {n}, m.layers.size() - 1, 0, 0.0, {}, false});
+      n = m.nodes.size() - 1;
+    } else if (sh.fixed() && sh.dims.size() > 1) {
+      // a fixed-shape tensor output: its values in row-major order
+      width = 1;
+      for (std::size_t d : sh.dims) width *= d;
+      m.nodes.push_back({node_kind::reshape, {n}, 0, 0, 0.0, {width}, false});
       n = m.nodes.size() - 1;
     }
     output_node o{b.output_layers()[i], n, {}};
-    for (std::size_t k = 0; k < s.width; ++k) o.labels.push_back("out_" + std::to_string(k));
+    for (std::size_t k = 0; k < width; ++k) o.labels.push_back("out_" + std::to_string(k));
     m.outputs.push_back(std::move(o));
   }
   out.template_variables.inputs = m.inputs;

@@ -23,6 +23,7 @@ std::string short_name(const std::string& weight_name, const std::string& layer)
 tensor read_tensor(const h5::group& g, const std::string& path, std::string name) {
   tensor t;
   t.name = std::move(name);
+  t.path = path;
   h5::dataset_info info;
   t.data = g.read(path, &info);
   t.shape = info.shape;

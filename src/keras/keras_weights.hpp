@@ -18,6 +18,7 @@ namespace hepnn::detail::keras {
 
 struct tensor {
   std::string name;
+  std::string path; ///< the full weight name as stored ("bidirectional/backward_lstm/kernel:0")
   std::vector<std::size_t> shape;
   std::vector<double> data;
 };

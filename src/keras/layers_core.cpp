@@ -59,7 +59,7 @@ std::vector<tensor_state> batch_norm(builder& b, const call& c) {
   if (c.has("axis")) {
     auto axis = *c.config->find("axis");
     const auto items = axis.is_array() ? axis.items() : std::vector<json::value>{axis};
-    const double last = c.in.front().sequence && !c.wrapped ? 2 : 1;
+    const double last = c.wrapped ? 1 : static_cast<double>(c.in.front().shape().size());
     if (items.size() != 1 || (items[0].number() != -1 && items[0].number() != last))
       b.fail(c, "normalisation along an axis other than the features is not supported");
   }
@@ -152,40 +152,6 @@ std::vector<tensor_state> highway(builder& b, const call& c) {
   return {b.apply(c, c.in.front(), std::move(l), n)};
 }
 
-std::vector<tensor_state> conv1d(builder& b, const call& c) {
-  const tensor_state& in = c.in.front();
-  if (!in.sequence) b.fail(c, "Conv1D needs a sequence input");
-  if (c.count("strides", 1) != 1) b.fail(c, "strides other than 1 are not supported");
-  if (c.count("groups", 1) != 1) b.fail(c, "grouped convolutions are not supported");
-  if (c.text("data_format", "channels_last") != "channels_last") b.fail(c, "only channels_last is supported");
-  const auto ws = b.fetch(c);
-  const tensor& kernel = need(b, c, ws, {"kernel"});
-  if (kernel.shape.size() != 3 || kernel.shape[1] != in.width)
-    b.fail(c, "kernel has shape " + shape_text(kernel) + " for an input of width " + std::to_string(in.width));
-  const std::size_t k = kernel.shape[0], n_in = kernel.shape[1], filters = kernel.shape[2];
-  layer l;
-  l.kind = layer_kind::conv1d;
-  l.weights.resize(k * n_in * filters);
-  for (std::size_t o = 0; o < filters; ++o)
-    for (std::size_t i = 0; i < n_in; ++i)
-      for (std::size_t q = 0; q < k; ++q) l.weights[o * n_in * k + i * k + q] = kernel.data[(q * n_in + i) * filters + o];
-  if (const tensor* bias = find_weight(ws, {"bias"})) {
-    expect_shape(b, c, *bias, {filters});
-    l.bias = bias->data;
-  } else {
-    l.bias.assign(filters, 0.0); // the conv1d layer needs a bias to know its width; zeros are exact
-  }
-  l.dilation = c.count("dilation_rate", 1);
-  const std::string pad = c.text("padding", "valid");
-  if (pad == "valid") l.pad = padding::valid;
-  else if (pad == "same") l.pad = padding::same;
-  else if (pad == "causal") l.pad = padding::causal;
-  else b.fail(c, "padding '" + pad + "' is not supported");
-  l.act = b.activation_of(c, "activation", "linear");
-  const std::size_t li = b.layer_index(c, std::move(l));
-  return {{b.add_node(c, {node_kind::sequence, {in.node}, li, 0, 0.0}), true, filters, false}};
-}
-
 } // namespace
 
 std::vector<tensor_state> convert_core(builder& b, const builder::call& c, bool& handled) {
@@ -208,7 +174,7 @@ std::vector<tensor_state> convert_core(builder& b, const builder::call& c, bool&
   if (cls == "BatchNormalization") return batch_norm(b, c);
   if (cls == "MaxoutDense") return maxout(b, c);
   if (cls == "Highway") return highway(b, c);
-  if (cls == "Conv1D") return conv1d(b, c);
+  if (cls == "ThresholdedReLU") return activation_layer(b, c, {A::relu, 0.0, c.number("theta", 1.0)});
   handled = false;
   return {};
 }

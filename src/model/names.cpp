@@ -37,6 +37,10 @@ std::string_view to_string(layer_kind k) noexcept {
   case layer_kind::conv1d: return "conv1d";
   case layer_kind::embedding: return "embedding";
   case layer_kind::prelu: return "prelu";
+  case layer_kind::conv2d: return "conv2d";
+  case layer_kind::pooling: return "pooling";
+  case layer_kind::layer_norm: return "layer_norm";
+  case layer_kind::attention: return "attention";
   }
   return "?";
 }
@@ -59,6 +63,11 @@ std::string_view to_string(node_kind k) noexcept {
   case node_kind::masking: return "masking";
   case node_kind::mean: return "mean";
   case node_kind::max_pool: return "max_pool";
+  case node_kind::reshape: return "reshape";
+  case node_kind::permute: return "permute";
+  case node_kind::repeat: return "repeat";
+  case node_kind::zero_pad: return "zero_pad";
+  case node_kind::crop: return "crop";
   }
   return "?";
 }

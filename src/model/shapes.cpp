@@ -2,6 +2,9 @@
 
 #include "hepnn/errors.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <numeric>
 #include <set>
 #include <string>
 
@@ -9,6 +12,19 @@ namespace hepnn::detail {
 namespace {
 
 std::string num(std::size_t v) { return std::to_string(v); }
+
+/// a · b, failing instead of overflowing.
+std::size_t mul(const model& m, const std::string& where, std::size_t a, std::size_t b) {
+  std::size_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) fail(m, where, "sizes " + num(a) + " × " + num(b) + " overflow");
+  return r;
+}
+
+std::size_t product(const model& m, const std::string& where, const std::vector<std::size_t>& dims) {
+  std::size_t r = 1;
+  for (std::size_t d : dims) r = mul(m, where, r, d);
+  return r;
+}
 
 /// n_out of a row-major n_out × n_in matrix stored in `size` values.
 std::size_t rows_of(const model& m, const std::string& where, const std::string& what,
@@ -113,7 +129,57 @@ layer_shape layer_shape_for(const model& m, std::size_t li, std::size_t n_in) {
     return recurrent_shape(m, where, l, n_in, {gate::z, gate::r, gate::h});
   case layer_kind::simple_rnn:
     return recurrent_shape(m, where, l, n_in, {gate::h});
+  case layer_kind::conv2d: {
+    if (l.bias.empty()) fail(m, where, "bias is empty (it gives the number of filters)");
+    s.n_out = l.bias.size();
+    if (n_in == 0) fail(m, where, "the layer input has width 0");
+    if (l.window.size() != 2 || l.window[0] == 0 || l.window[1] == 0)
+      fail(m, where, "kernel_size must be two positive numbers");
+    for (const auto* v : {&l.strides, &l.dilations})
+      if (!v->empty() && (v->size() != 2 || (*v)[0] == 0 || (*v)[1] == 0 || (*v)[0] > (1u << 20) || (*v)[1] > (1u << 20)))
+        fail(m, where, std::string(v == &l.strides ? "strides" : "dilation_rate") + " must be two numbers from 1 to 2^20");
+    s.kernel = mul(m, where, l.window[0], l.window[1]);
+    const std::size_t expected = mul(m, where, mul(m, where, s.kernel, n_in), s.n_out);
+    expect_size(m, where, "weights", l.weights.size(), expected,
+                "filters " + num(s.n_out) + " × kernel " + num(l.window[0]) + "×" + num(l.window[1]) + " × inputs " + num(n_in));
+    if (l.pad == padding::causal) fail(m, where, "causal padding is only for conv1d");
+    break;
+  }
+  case layer_kind::pooling:
+    if (l.window.empty() || l.window.size() > 2) fail(m, where, "pool_size must have 1 or 2 values");
+    for (std::size_t w : l.window)
+      if (w == 0 || w > (1u << 20)) fail(m, where, "pool_size values must be from 1 to 2^20");
+    if (!l.strides.empty() && l.strides.size() != l.window.size()) fail(m, where, "strides must have one value per pooled axis");
+    for (std::size_t st : l.strides)
+      if (st == 0 || st > (1u << 20)) fail(m, where, "strides must be from 1 to 2^20");
+    if (l.pad == padding::causal) fail(m, where, "causal padding is only for conv1d");
+    break;
+  case layer_kind::layer_norm:
+    if (!l.weights.empty()) expect_size(m, where, "weights", l.weights.size(), n_in, "one γ per input feature");
+    if (!l.bias.empty()) expect_size(m, where, "bias", l.bias.size(), n_in, "one β per input feature");
+    if (!(l.epsilon >= 0) || !std::isfinite(l.epsilon)) fail(m, where, "epsilon must be a finite number ≥ 0");
+    break;
+  case layer_kind::attention: {
+    if (l.sublayers.size() != 4) fail(m, where, "needs 4 sublayers (query, key, value, output), has " + num(l.sublayers.size()));
+    if (l.heads == 0 || l.key_dim == 0) fail(m, where, "num_heads and key_dim must be at least 1");
+    const std::size_t qk = mul(m, where, l.heads, l.key_dim);
+    const char* names[] = {"query", "key", "value", "output"};
+    for (int k = 0; k < 2; ++k) {
+      expect_size(m, where, std::string("sublayers/") + names[k] + "/weights", l.sublayers[k].weights.size(),
+                  mul(m, where, qk, n_in), "heads × key_dim × inputs");
+      expect_bias(m, where, std::string("sublayers/") + names[k] + "/bias", l.sublayers[k].bias, qk);
+    }
+    const std::size_t vw = rows_of(m, where, "sublayers/value/weights", l.sublayers[2].weights.size(), n_in);
+    if (vw == 0 || vw % l.heads != 0) fail(m, where, "sublayers/value has " + num(vw) + " outputs, not a positive multiple of the " + num(l.heads) + " heads");
+    expect_bias(m, where, "sublayers/value/bias", l.sublayers[2].bias, vw);
+    s.n_out = rows_of(m, where, "sublayers/output/weights", l.sublayers[3].weights.size(), vw);
+    if (s.n_out == 0) fail(m, where, "sublayers/output/weights is empty");
+    expect_bias(m, where, "sublayers/output/bias", l.sublayers[3].bias, s.n_out);
+    break;
+  }
   case layer_kind::conv1d: {
+    if (l.strides.size() > 1 || (l.strides.size() == 1 && (l.strides[0] == 0 || l.strides[0] > (1u << 20))))
+      fail(m, where, "strides must be one number from 1 to 2^20");
     if (l.bias.empty()) fail(m, where, "bias is empty (it gives the number of filters)");
     s.n_out = l.bias.size();
     if (n_in == 0) fail(m, where, "the layer input has width 0");
@@ -122,7 +188,7 @@ layer_shape layer_shape_for(const model& m, std::size_t li, std::size_t n_in) {
       fail(m, where, "weights has " + num(l.weights.size()) + " values, not a positive multiple of " +
                          num(per_tap) + " (inputs " + num(n_in) + " × filters " + num(s.n_out) + ")");
     s.kernel = l.weights.size() / per_tap;
-    if (l.dilation == 0) fail(m, where, "dilation_rate must be at least 1");
+    if (l.dilation == 0 || l.dilation > (1u << 20)) fail(m, where, "dilation_rate must be from 1 to 2^20");
     break;
   }
   case layer_kind::embedding: {
@@ -188,7 +254,12 @@ void check_indices(const model& m) {
     case node_kind::sum:
     case node_kind::masking:
     case node_kind::mean:
-    case node_kind::max_pool: source_count(1); break;
+    case node_kind::max_pool:
+    case node_kind::reshape:
+    case node_kind::permute:
+    case node_kind::repeat:
+    case node_kind::zero_pad:
+    case node_kind::crop: source_count(1); break;
     case node_kind::subtract: source_count(2); break;
     case node_kind::concatenate:
     case node_kind::add:
@@ -264,7 +335,8 @@ bool is_feed_forward(layer_kind k) noexcept {
   case layer_kind::normalization:
   case layer_kind::maxout:
   case layer_kind::highway:
-  case layer_kind::prelu: return true;
+  case layer_kind::prelu:
+  case layer_kind::layer_norm: return true;
   default: return false;
   }
 }
@@ -275,9 +347,40 @@ bool is_sequence_layer(layer_kind k) noexcept {
   case layer_kind::gru:
   case layer_kind::simple_rnn:
   case layer_kind::conv1d:
-  case layer_kind::embedding: return true;
+  case layer_kind::embedding:
+  case layer_kind::attention: return true;
   default: return false;
   }
+}
+
+bool is_spatial_layer(layer_kind k) noexcept { return k == layer_kind::conv2d || k == layer_kind::pooling; }
+
+axis_plan plan_axis(std::size_t length, std::size_t window, std::size_t stride, std::size_t dilation, padding pad) {
+  const std::size_t span = (window - 1) * dilation + 1;
+  axis_plan a;
+  if (pad == padding::valid) {
+    a.out = length >= span ? (length - span) / stride + 1 : 0;
+  } else if (pad == padding::causal) {
+    a.out = (length + stride - 1) / stride;
+    a.before = span - 1;
+  } else { // TensorFlow: total = max((out − 1)·s + span − L, 0), the odd zero after
+    a.out = (length + stride - 1) / stride;
+    const std::size_t need = a.out ? (a.out - 1) * stride + span : 0;
+    a.before = need > length ? (need - length) / 2 : 0;
+  }
+  return a;
+}
+
+std::size_t node_shape::elements() const {
+  std::size_t r = 1;
+  for (std::size_t d : dims) r *= d;
+  return r;
+}
+
+std::string dims_text(const std::vector<std::size_t>& dims) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + (dims[i] ? std::to_string(dims[i]) : std::string("?"));
+  return s + (dims.size() == 1 ? ",)" : ")");
 }
 
 std::string node_where(const model& m, std::size_t index) {
@@ -316,17 +419,49 @@ model_shapes analyse(const model& m) {
     const std::string where = node_where(m, n);
     node_shape& sh = out.nodes[n];
     auto src = [&](std::size_t i) -> const node_shape& { return out.nodes[nd.sources[i]]; };
+    auto source_name = [&](std::size_t i) { return "source node " + num(nd.sources[i]); };
+    // a sequence of fixed length or a rank-2 tensor can be scanned step by step
     auto need_sequence = [&](std::size_t i) {
-      if (!src(i).sequence)
-        fail(m, where, "source node " + num(nd.sources[i]) + " is a vector, this node needs a sequence");
+      const node_shape& x = src(i);
+      if (x.sequence) return;
+      if (x.dims.size() != 2)
+        fail(m, where, source_name(i) + " has shape " + dims_text(x.dims) + ", this node needs a sequence (steps, features)");
+    };
+    auto need_fixed = [&](std::size_t i) -> std::vector<std::size_t> {
+      const node_shape& x = src(i);
+      if (x.sequence && x.steps == 0)
+        fail(m, where, source_name(i) + " is a sequence of any length, this node needs a fixed shape");
+      return x.sequence ? std::vector<std::size_t>{x.steps, x.width} : x.dims;
+    };
+    auto set_tensor = [&](std::vector<std::size_t> dims) {
+      if (dims.empty()) fail(m, where, "internal error: a tensor without axes");
+      const std::size_t total = product(m, where, dims);
+      if (total == 0) fail(m, where, "shape " + dims_text(dims) + " has no elements");
+      if (total > max_tensor_elements)
+        fail(m, where, "shape " + dims_text(dims) + " has " + num(total) + " elements per event, more than the limit " +
+                           num(max_tensor_elements));
+      sh.sequence = false;
+      sh.steps = 0;
+      sh.width = dims.back();
+      sh.dims = std::move(dims);
+    };
+    auto set_sequence = [&](std::size_t steps, std::size_t width, std::size_t origin) {
+      sh.sequence = true;
+      sh.steps = steps;
+      sh.width = width;
+      sh.origin = origin;
+      sh.dims = {steps, width};
+      if (width > max_tensor_elements || (steps && mul(m, where, steps, width) > max_tensor_elements))
+        fail(m, where, "a sequence of " + num(steps) + " steps of width " + num(width) + " exceeds the limit of " +
+                           num(max_tensor_elements) + " elements per event");
     };
     auto apply_layer = [&](std::size_t n_in) {
       const layer& l = m.layers[nd.layer];
-      const bool ff = nd.kind != node_kind::sequence;
-      if (ff && !is_feed_forward(l.kind))
-        fail(m, where, "layer " + num(nd.layer) + " is a " + std::string(to_string(l.kind)) +
-                           " layer, which needs a 'sequence' node");
-      if (!ff && !is_sequence_layer(l.kind))
+      const bool seq_node = nd.kind == node_kind::sequence;
+      if (!seq_node && !is_feed_forward(l.kind) && !(nd.kind == node_kind::feed_forward && is_spatial_layer(l.kind)))
+        fail(m, where, "layer " + num(nd.layer) + " is a " + std::string(to_string(l.kind)) + " layer, which needs a " +
+                           (is_spatial_layer(l.kind) ? "'feed_forward'" : "'sequence'") + " node");
+      if (seq_node && !is_sequence_layer(l.kind))
         fail(m, where, "layer " + num(nd.layer) + " is a " + std::string(to_string(l.kind)) +
                            " layer, which cannot run as a 'sequence' node");
       layer_shape& ls = out.layers[nd.layer];
@@ -336,8 +471,30 @@ model_shapes analyse(const model& m) {
                              ", but its own input has width " + num(n_in));
       } else {
         ls = layer_shape_for(m, nd.layer, n_in);
+        ls.used = true;
       }
       return ls.n_out;
+    };
+    // conv2d and pooling over the leading axes of a fixed tensor
+    auto spatial = [&](const std::vector<std::size_t>& in, std::size_t n_out) {
+      const layer& l = m.layers[nd.layer];
+      const std::size_t axes = l.kind == layer_kind::conv2d ? 2 : l.window.size();
+      if (in.size() != axes + 1)
+        fail(m, where, "a " + std::string(to_string(l.kind)) + " layer over " + num(axes) + " axes needs a tensor of rank " +
+                           num(axes + 1) + ", " + source_name(0) + " has shape " + dims_text(in));
+      std::vector<std::size_t> dims;
+      for (std::size_t a = 0; a < axes; ++a) {
+        const std::size_t w = l.window[a];
+        const std::size_t st = l.strides.empty() ? (l.kind == layer_kind::pooling ? w : 1) : l.strides[a];
+        const std::size_t d = l.dilations.empty() ? 1 : l.dilations[a];
+        const axis_plan ap = plan_axis(in[a], w, st, d, l.pad);
+        if (ap.out == 0)
+          fail(m, where, "the window " + num((w - 1) * d + 1) + " is larger than the input's axis " + num(a) + " of length " +
+                             num(in[a]) + " (shape " + dims_text(in) + ")");
+        dims.push_back(ap.out);
+      }
+      dims.push_back(n_out);
+      set_tensor(dims);
     };
     switch (nd.kind) {
     case node_kind::input:
@@ -346,41 +503,171 @@ model_shapes analyse(const model& m) {
       if (nd.size != 0 && nd.size != in.variables.size())
         fail(m, where, "size " + num(nd.size) + " differs from the " + num(in.variables.size()) +
                            " variables of input '" + in.name + "'");
-      sh.sequence = nd.kind == node_kind::input_sequence;
-      sh.width = in.variables.size();
+      if (in.variables.empty()) fail(m, where, "input '" + in.name + "' has no variables");
+      if (in.steps > max_fixed_steps) fail(m, where, "input '" + in.name + "' asks for " + num(in.steps) + " steps, more than the limit " + num(max_fixed_steps));
+      if (nd.kind == node_kind::input) {
+        if (in.steps != 0) fail(m, where, "input '" + in.name + "' is a vector: 'steps' is only for input sequences");
+        set_tensor({in.variables.size()});
+      } else {
+        set_sequence(in.steps, in.variables.size(), nd.sources[0]);
+      }
       sh.origin = nd.sources[0];
       break;
     }
-    case node_kind::feed_forward: sh.width = apply_layer(src(0).width); break;
-    case node_kind::time_distributed:
-    case node_kind::sequence:
-      need_sequence(0);
-      sh.sequence = true;
-      sh.origin = src(0).origin;
-      sh.width = apply_layer(src(0).width);
+    case node_kind::feed_forward: {
+      const node_shape& x = src(0);
+      const layer& l = m.layers[nd.layer];
+      if (is_spatial_layer(l.kind)) {
+        const auto in = need_fixed(0);
+        spatial(in, apply_layer(in.back()));
+      } else if (x.sequence) {
+        set_tensor({apply_layer(x.width)}); // lwtnn: the last step
+      } else {
+        auto dims = x.dims;
+        dims.back() = apply_layer(x.width);
+        set_tensor(dims);
+      }
       break;
+    }
+    case node_kind::time_distributed: {
+      const node_shape& x = src(0);
+      if (!x.sequence && x.dims.size() < 2)
+        fail(m, where, source_name(0) + " is a vector, this node needs a sequence or a tensor");
+      const std::size_t w = apply_layer(x.width);
+      if (x.sequence) {
+        set_sequence(x.steps, w, x.origin);
+      } else {
+        auto dims = x.dims;
+        dims.back() = w;
+        set_tensor(dims);
+      }
+      break;
+    }
+    case node_kind::sequence: {
+      need_sequence(0);
+      const node_shape& x = src(0);
+      const std::size_t steps = x.sequence ? x.steps : x.dims[0];
+      const std::size_t w = apply_layer(x.width);
+      const layer& l = m.layers[nd.layer];
+      if (l.kind == layer_kind::conv1d && (steps > 0 || (!l.strides.empty() && l.strides[0] != 1))) {
+        if (steps == 0) fail(m, where, "strides other than 1 need a sequence of fixed length");
+        const axis_plan ap = plan_axis(steps, out.layers[nd.layer].kernel, l.strides.empty() ? 1 : l.strides[0], l.dilation, l.pad);
+        if (ap.out == 0)
+          fail(m, where, "the kernel span " + num((out.layers[nd.layer].kernel - 1) * l.dilation + 1) + " is longer than the " +
+                             num(steps) + " steps of " + source_name(0));
+        set_tensor({ap.out, w}); // a fixed-length convolution gives a tensor (T', filters)
+      } else {
+        set_sequence(steps, w, x.origin);
+      }
+      break;
+    }
     case node_kind::masking:
       need_sequence(0);
-      sh = src(0);
-      sh.reachable = out.nodes[n].reachable;
+      set_sequence(src(0).sequence ? src(0).steps : src(0).dims[0], src(0).width, src(0).origin);
       break;
     case node_kind::sum:
     case node_kind::mean:
     case node_kind::max_pool:
-      need_sequence(0);
-      sh.width = src(0).width;
+      if (!src(0).sequence && src(0).dims.size() < 2)
+        fail(m, where, source_name(0) + " is a vector, this node needs a sequence or a tensor");
+      set_tensor({src(0).width});
       break;
+    case node_kind::reshape: {
+      const auto in = need_fixed(0);
+      if (nd.shape.empty()) fail(m, where, "shape is empty");
+      const std::size_t have = product(m, where, in), want = product(m, where, nd.shape);
+      if (have != want)
+        fail(m, where, "cannot reshape " + source_name(0) + " of shape " + dims_text(in) + " (" + num(have) +
+                           " values) to " + dims_text(nd.shape) + " (" + num(want) + " values)");
+      set_tensor(nd.shape);
+      break;
+    }
+    case node_kind::permute: {
+      const auto in = need_fixed(0);
+      if (nd.shape.size() != in.size())
+        fail(m, where, "the permutation has " + num(nd.shape.size()) + " axes, " + source_name(0) + " has shape " + dims_text(in));
+      std::vector<std::size_t> sorted = nd.shape, dims;
+      std::sort(sorted.begin(), sorted.end());
+      for (std::size_t a = 0; a < sorted.size(); ++a)
+        if (sorted[a] != a) fail(m, where, "shape " + dims_text(nd.shape) + " is not a permutation of the axes 0.." + num(in.size() - 1));
+      for (std::size_t a : nd.shape) dims.push_back(in[a]);
+      set_tensor(dims);
+      break;
+    }
+    case node_kind::repeat:
+      if (src(0).sequence || src(0).dims.size() != 1) fail(m, where, source_name(0) + " is not a vector");
+      if (nd.shape.size() != 1 || nd.shape[0] == 0) fail(m, where, "shape must hold one positive repeat count");
+      set_tensor({nd.shape[0], src(0).width});
+      break;
+    case node_kind::zero_pad:
+    case node_kind::crop: {
+      const auto in = need_fixed(0);
+      if (in.size() < 2 || nd.shape.size() != 2 * (in.size() - 1))
+        fail(m, where, "shape needs 2 values per leading axis of " + source_name(0) + " of shape " + dims_text(in) + ", has " + num(nd.shape.size()));
+      auto dims = in;
+      for (std::size_t a = 0; a + 1 < in.size(); ++a) {
+        const std::size_t b = nd.shape[2 * a], e = nd.shape[2 * a + 1];
+        if (nd.kind == node_kind::zero_pad) {
+          if (b > max_tensor_elements || e > max_tensor_elements) fail(m, where, "padding larger than the tensor limit");
+          dims[a] += b + e;
+        } else {
+          if (b + e >= in[a] || b > in[a] || e > in[a])
+            fail(m, where, "cropping " + num(b) + " + " + num(e) + " from axis " + num(a) + " of length " + num(in[a]) + " leaves nothing");
+          dims[a] -= b + e;
+        }
+      }
+      set_tensor(dims);
+      break;
+    }
     case node_kind::concatenate:
-      for (std::size_t i = 0; i < nd.sources.size(); ++i) sh.width += src(i).width;
+    default: {
+      if (!is_merge(nd.kind) && nd.kind != node_kind::concatenate) break;
+      const bool concat = nd.kind == node_kind::concatenate;
+      // step by step on sequences, per row on tensors, else vectors (lwtnn: a sequence gives its last step)
+      bool any_tensor = false, any_sequence = false;
+      for (std::size_t i = 0; i < nd.sources.size(); ++i) {
+        any_sequence = any_sequence || src(i).sequence;
+        any_tensor = any_tensor || (!src(i).sequence && src(i).dims.size() > 1);
+      }
+      auto width_of = [&](std::size_t i) { return src(i).width; };
+      auto lead = [&](std::size_t i) -> std::vector<std::size_t> {
+        const node_shape& x = src(i);
+        if (nd.per_step || any_tensor) {
+          if (x.sequence) return {x.steps};
+          if (x.dims.size() == 1) fail(m, where, source_name(i) + " is a vector, the other sources are sequences or tensors");
+          return std::vector<std::size_t>(x.dims.begin(), x.dims.end() - 1);
+        }
+        return {};
+      };
+      const auto lead0 = lead(0);
+      std::size_t width = 0;
+      for (std::size_t i = 0; i < nd.sources.size(); ++i) {
+        const auto li = lead(i);
+        if (li != lead0 && !(nd.per_step && li.size() == 1 && lead0.size() == 1 && (li[0] == 0 || lead0[0] == 0)))
+          fail(m, where, source_name(i) + " has leading shape " + dims_text(li) + ", " + source_name(0) + " has " + dims_text(lead0));
+        if (!concat && width_of(i) != width_of(0))
+          fail(m, where, source_name(i) + " has width " + num(width_of(i)) + ", " + source_name(0) + " has width " + num(width_of(0)));
+        width = concat ? width + width_of(i) : width_of(0);
+      }
+      if (nd.per_step) {
+        if (!any_sequence) fail(m, where, "per_step needs sequence sources");
+        std::size_t steps = 0, origin = 0;
+        bool have_origin = false;
+        for (std::size_t i = 0; i < nd.sources.size(); ++i) {
+          if (src(i).sequence && src(i).steps == 0 && !have_origin) origin = src(i).origin, have_origin = true;
+          steps = std::max(steps, src(i).sequence ? src(i).steps : src(i).dims[0]);
+        }
+        if (have_origin) steps = 0;
+        set_sequence(steps, width, origin);
+      } else if (any_tensor) {
+        auto dims = lead0;
+        dims.push_back(width);
+        set_tensor(dims);
+      } else {
+        set_tensor({width});
+      }
       break;
-    default:
-      if (!is_merge(nd.kind)) break;
-      sh.width = src(0).width;
-      for (std::size_t i = 1; i < nd.sources.size(); ++i)
-        if (src(i).width != sh.width)
-          fail(m, where, "source node " + num(nd.sources[i]) + " has width " + num(src(i).width) +
-                             ", source node " + num(nd.sources[0]) + " has width " + num(sh.width));
-      break;
+    }
     }
   }
 
@@ -446,12 +733,22 @@ model_cost cost(const model& m) {
     case layer_kind::gru: macs = 3 * (ls.n_in + ls.n_out) * ls.n_out; break;
     case layer_kind::simple_rnn: macs = (ls.n_in + ls.n_out) * ls.n_out; break;
     case layer_kind::conv1d: macs = l.weights.size(); break;
+    case layer_kind::conv2d: macs = l.weights.size(); break;
+    case layer_kind::attention:
+      for (const auto& b : l.sublayers) macs += b.weights.size();
+      break;
     default: macs = 0; break;
     }
-    if (shapes.nodes[nd.sources[0]].sequence && nd.kind != node_kind::feed_forward)
-      c.macs_per_step[shapes.nodes[nd.sources[0]].origin] += macs;
-    else
+    const auto& src = shapes.nodes[nd.sources[0]];
+    const auto& dst = shapes.nodes[n];
+    if (src.sequence && src.steps == 0 && nd.kind != node_kind::feed_forward) {
+      c.macs_per_step[src.origin] += macs;
+    } else if (nd.kind == node_kind::feed_forward && src.sequence) {
       c.macs_fixed += macs;
+    } else { // once per output position of a fixed shape
+      const std::size_t positions = dst.sequence ? std::max<std::size_t>(dst.steps, 1) : dst.elements() / dst.width;
+      c.macs_fixed += macs * positions;
+    }
   }
   return c;
 }

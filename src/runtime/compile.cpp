@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <map>
@@ -33,6 +34,8 @@ public:
   void run() {
     value_of_.assign(m_.nodes.size(), -1);
     vector_of_.assign(m_.nodes.size(), -1);
+    packed_of_.assign(m_.nodes.size(), -1);
+    rows_of_.assign(m_.nodes.size(), -1);
     recurrent_op_.assign(m_.nodes.size(), -1);
     find_consumers();
     for (std::size_t n : shapes_.order)
@@ -53,6 +56,7 @@ public:
       r.slot = val.slot;
       r.ld = static_cast<std::uint32_t>(val.ld);
       r.width = static_cast<std::uint32_t>(val.width);
+      r.rpe = static_cast<std::uint32_t>(val.rpe);
       r.packing = val.sequence ? static_cast<std::int32_t>(val.packing) : -1;
       return r;
     };
@@ -79,6 +83,7 @@ private:
   model_shapes shapes_;
   std::vector<T> staging_;
   std::vector<int> value_of_, vector_of_, recurrent_op_;
+  std::vector<int> packed_of_, rows_of_; // a node's value in the other layout, once made
   std::map<std::pair<std::size_t, std::size_t>, op_body> packed_; // (layer, kind tag) → packed body
   std::vector<std::vector<std::size_t>> consumers_;
   std::vector<bool> is_output_;
@@ -199,9 +204,10 @@ private:
   }
 
   // ---- values and ops ----------------------------------------------------
-  int new_value(bool sequence, std::size_t width, std::size_t packing, int mask, std::size_t node) {
+  int new_value(bool sequence, std::size_t width, std::size_t packing, int mask, std::size_t node, std::size_t rpe = 1) {
     value_info v;
     v.sequence = sequence;
+    v.rpe = sequence ? 1 : rpe;
     v.width = width;
     v.ld = padded<T>(std::max<std::size_t>(width, 1));
     v.packing = packing;
@@ -212,7 +218,7 @@ private:
   }
   int like(int src, std::size_t width, std::size_t node) {
     const value_info& s = p_.values[src];
-    return new_value(s.sequence, width, s.packing, s.mask, node);
+    return new_value(s.sequence, width, s.packing, s.mask, node, s.rpe);
   }
   std::size_t emit(op_body body, std::vector<int> in, int out, std::size_t node, int layer = -1, bool in_place = false) {
     op o;
@@ -229,7 +235,11 @@ private:
   /// The node as a vector: itself, the last state of a recurrent scan, or
   /// the last step of another sequence (lwtnn semantics).
   int vector_form(std::size_t n) {
-    if (!shapes_.nodes[n].sequence) return value_of_[n];
+    if (!shapes_.nodes[n].sequence) {
+      if (shapes_.nodes[n].dims.size() != 1)
+        fail(m_, node_where(m_, n), "a tensor of shape " + dims_text(shapes_.nodes[n].dims) + " is used as a vector: flatten it first");
+      return value_of_[n];
+    }
     if (vector_of_[n] >= 0) return vector_of_[n];
     const int seq = value_of_[n];
     const int v = new_value(false, p_.values[seq].width, 0, -1, n);
@@ -239,6 +249,232 @@ private:
       emit(op_reduce{reduce_kind::last}, {seq}, v, n);
     }
     return vector_of_[n] = v;
+  }
+
+  /// The node as a sequence: itself, or a tensor (T, F) scanned step by step.
+  int as_packed(std::size_t n) {
+    const node_shape& sh = shapes_.nodes[n];
+    if (sh.sequence) return value_of_[n];
+    if (packed_of_[n] >= 0) return packed_of_[n];
+    packing_info pi;
+    pi.fixed = sh.dims[0];
+    pi.node = n;
+    const std::size_t packing = p_.packings.size();
+    p_.packings.push_back(pi);
+    const int v = new_value(true, sh.width, packing, -1, n);
+    emit(op_pack{true, sh.dims[0]}, {value_of_[n]}, v, n);
+    return packed_of_[n] = v;
+  }
+  /// The node laid out per event: itself, or a sequence of fixed length.
+  int as_rows(std::size_t n) {
+    const node_shape& sh = shapes_.nodes[n];
+    if (!sh.sequence) return value_of_[n];
+    if (rows_of_[n] >= 0) return rows_of_[n];
+    const int v = new_value(false, sh.width, 0, -1, n, sh.steps);
+    emit(op_pack{false, sh.steps}, {value_of_[n]}, v, n);
+    return rows_of_[n] = v;
+  }
+  std::vector<std::size_t> fixed_dims(std::size_t n) const {
+    const node_shape& sh = shapes_.nodes[n];
+    return sh.sequence ? std::vector<std::size_t>{sh.steps, sh.width} : sh.dims;
+  }
+
+  /// A gather table: `source(out multi-index, in multi-index&)` says which
+  /// input element feeds each output element (false: a zero).
+  template <class Source>
+  op_gather make_gather(const std::vector<std::size_t>& in_dims, const std::vector<std::size_t>& out_dims, const Source& source) {
+    const std::size_t in_ld = padded<T>(in_dims.back()), out_ld = padded<T>(out_dims.back());
+    std::size_t in_rows = 1, out_rows = 1;
+    for (std::size_t a = 0; a + 1 < in_dims.size(); ++a) in_rows *= in_dims[a];
+    for (std::size_t a = 0; a + 1 < out_dims.size(); ++a) out_rows *= out_dims[a];
+    op_gather g;
+    g.in_block = in_rows * in_ld;
+    g.index.assign(out_rows * out_ld, -1);
+    std::vector<std::size_t> o(out_dims.size(), 0), i(in_dims.size(), 0);
+    const std::size_t total = out_rows * out_dims.back();
+    for (std::size_t k = 0; k < total; ++k) {
+      std::size_t rest = k;
+      for (std::size_t a = out_dims.size(); a-- > 0;) o[a] = rest % out_dims[a], rest /= out_dims[a];
+      if (!source(o, i)) continue;
+      std::size_t row = 0;
+      for (std::size_t a = 0; a + 1 < in_dims.size(); ++a) row = row * in_dims[a] + i[a];
+      const std::size_t out_row = k / out_dims.back();
+      g.index[out_row * out_ld + k % out_dims.back()] = static_cast<std::int32_t>(row * in_ld + i.back());
+    }
+    return g;
+  }
+
+  int gather_node(std::size_t n) {
+    const node& nd = m_.nodes[n];
+    const int src = as_rows(nd.sources[0]);
+    const auto in = fixed_dims(nd.sources[0]);
+    const auto& out = shapes_.nodes[n].dims;
+    op_gather g;
+    switch (nd.kind) {
+    case node_kind::reshape:
+      g = make_gather(in, out, [&](const std::vector<std::size_t>& o, std::vector<std::size_t>& i) {
+        std::size_t flat = 0;
+        for (std::size_t a = 0; a < o.size(); ++a) flat = flat * out[a] + o[a];
+        for (std::size_t a = in.size(); a-- > 0;) i[a] = flat % in[a], flat /= in[a];
+        return true;
+      });
+      break;
+    case node_kind::permute:
+      g = make_gather(in, out, [&](const std::vector<std::size_t>& o, std::vector<std::size_t>& i) {
+        for (std::size_t a = 0; a < o.size(); ++a) i[nd.shape[a]] = o[a];
+        return true;
+      });
+      break;
+    case node_kind::repeat:
+      g = make_gather(in, out, [&](const std::vector<std::size_t>& o, std::vector<std::size_t>& i) {
+        i[0] = o[1];
+        return true;
+      });
+      break;
+    default: // zero_pad, crop
+      g = make_gather(in, out, [&](const std::vector<std::size_t>& o, std::vector<std::size_t>& i) {
+        for (std::size_t a = 0; a < o.size(); ++a) {
+          if (a + 1 == o.size()) {
+            i[a] = o[a];
+            break;
+          }
+          const std::size_t before = nd.shape[2 * a];
+          if (nd.kind == node_kind::crop) {
+            i[a] = o[a] + before;
+          } else {
+            if (o[a] < before || o[a] - before >= in[a]) return false;
+            i[a] = o[a] - before;
+          }
+        }
+        return true;
+      });
+      break;
+    }
+    const int v = new_value(false, out.back(), 0, -1, n, shapes_.nodes[n].elements() / out.back());
+    emit(std::move(g), {src}, v, n);
+    return v;
+  }
+
+  /// conv2d, or conv1d on a fixed-length sequence: gather the windows, one product.
+  int convolution(std::size_t n) {
+    const node& nd = m_.nodes[n];
+    const std::size_t li = nd.layer;
+    const layer& l = m_.layers[li];
+    const layer_shape& ls = shapes_.layers[li];
+    const int src = as_rows(nd.sources[0]);
+    const auto in = fixed_dims(nd.sources[0]);
+    const auto& out = shapes_.nodes[n].dims;
+    const bool two = l.kind == layer_kind::conv2d;
+    const std::size_t kh = two ? l.window[0] : ls.kernel, kw = two ? l.window[1] : 1;
+    const std::size_t sh = l.strides.empty() ? 1 : l.strides[0], sw = two && !l.strides.empty() ? l.strides[1] : 1;
+    const std::size_t dh = two ? (l.dilations.empty() ? 1 : l.dilations[0]) : l.dilation;
+    const std::size_t dw = two && !l.dilations.empty() ? l.dilations[1] : 1;
+    const std::size_t H = in[0], W = two ? in[1] : 1, C = in.back();
+    const std::size_t OH = out[0], OW = two ? out[1] : 1;
+    const std::size_t before_h = plan_axis(H, kh, sh, dh, l.pad).before;
+    const std::size_t before_w = two ? plan_axis(W, kw, sw, dw, l.pad).before : 0;
+    const std::size_t ld_in = padded<T>(C);
+    op_conv cv;
+    cv.positions = OH * OW;
+    cv.k = kh * kw * C;
+    if (cv.positions * cv.k > (std::size_t(1) << 26))
+      fail(m_, node_where(m_, n), "the convolution's window table (" + std::to_string(cv.positions) + " positions × " +
+                                      std::to_string(cv.k) + ") exceeds the limit of 2^26 entries");
+    cv.index.assign(cv.positions * cv.k, -1);
+    for (std::size_t oh = 0; oh < OH; ++oh)
+      for (std::size_t ow = 0; ow < OW; ++ow)
+        for (std::size_t a = 0; a < kh; ++a)
+          for (std::size_t b = 0; b < kw; ++b) {
+            const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * sh + a * dh) - static_cast<std::ptrdiff_t>(before_h);
+            const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * sw + b * dw) - static_cast<std::ptrdiff_t>(before_w);
+            if (ih < 0 || iw < 0 || ih >= static_cast<std::ptrdiff_t>(H) || iw >= static_cast<std::ptrdiff_t>(W)) continue;
+            const std::size_t row = static_cast<std::size_t>(ih) * W + static_cast<std::size_t>(iw);
+            for (std::size_t c = 0; c < C; ++c)
+              cv.index[(oh * OW + ow) * cv.k + (a * kw + b) * C + c] = static_cast<std::int32_t>(row * ld_in + c);
+          }
+    auto key = std::make_pair(li, std::size_t(4));
+    if (!packed_.count(key)) {
+      // the IR's kernels as (out × [window, in]) matrices
+      std::vector<double> w(ls.n_out * cv.k);
+      for (std::size_t o = 0; o < ls.n_out; ++o)
+        for (std::size_t q = 0; q < kh * kw; ++q)
+          for (std::size_t c = 0; c < C; ++c)
+            w[o * cv.k + q * C + c] = two ? l.weights[(o * kh * kw + q) * C + c] : l.weights[(o * C + c) * ls.kernel + q];
+      op_conv packed;
+      packed.w = pack_gates({&w}, cv.k, ls.n_out, padded<T>(ls.n_out));
+      packed.bias = pack_row(l.bias, padded<T>(ls.n_out));
+      packed_[key] = std::move(packed);
+    }
+    cv.w = std::get<op_conv>(packed_[key]).w;
+    cv.bias = std::get<op_conv>(packed_[key]).bias;
+    cv.act = act_params::from(l.act);
+    const int v = new_value(false, ls.n_out, 0, -1, n, cv.positions);
+    emit(std::move(cv), {src}, v, n, static_cast<int>(li));
+    return v;
+  }
+
+  int pooling(std::size_t n) {
+    const node& nd = m_.nodes[n];
+    const layer& l = m_.layers[nd.layer];
+    const int src = as_rows(nd.sources[0]);
+    const auto in = fixed_dims(nd.sources[0]);
+    const auto& out = shapes_.nodes[n].dims;
+    const bool two = l.window.size() == 2;
+    const std::size_t kh = l.window[0], kw = two ? l.window[1] : 1;
+    const std::size_t sh = l.strides.empty() ? kh : l.strides[0], sw = two ? (l.strides.empty() ? kw : l.strides[1]) : 1;
+    const std::size_t H = in[0], W = two ? in[1] : 1, OH = out[0], OW = two ? out[1] : 1;
+    const std::size_t before_h = plan_axis(H, kh, sh, 1, l.pad).before, before_w = two ? plan_axis(W, kw, sw, 1, l.pad).before : 0;
+    op_pool pl;
+    pl.max = l.pool_max;
+    pl.in_rows = H * W;
+    pl.start.push_back(0);
+    for (std::size_t oh = 0; oh < OH; ++oh)
+      for (std::size_t ow = 0; ow < OW; ++ow) {
+        for (std::size_t a = 0; a < kh; ++a)
+          for (std::size_t b = 0; b < kw; ++b) {
+            const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * sh + a) - static_cast<std::ptrdiff_t>(before_h);
+            const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * sw + b) - static_cast<std::ptrdiff_t>(before_w);
+            if (ih < 0 || iw < 0 || ih >= static_cast<std::ptrdiff_t>(H) || iw >= static_cast<std::ptrdiff_t>(W)) continue;
+            pl.rows.push_back(static_cast<std::uint32_t>(static_cast<std::size_t>(ih) * W + static_cast<std::size_t>(iw)));
+          }
+        pl.start.push_back(static_cast<std::uint32_t>(pl.rows.size()));
+      }
+    const int v = new_value(false, in.back(), 0, -1, n, OH * OW);
+    emit(std::move(pl), {src}, v, n, static_cast<int>(nd.layer));
+    return v;
+  }
+
+  /// Concatenation and merges: vectors, tensors row by row, or sequences step by step.
+  int join(std::size_t n, op_body body) {
+    const node& nd = m_.nodes[n];
+    const node_shape& sh = shapes_.nodes[n];
+    std::vector<int> in;
+    for (std::size_t s : nd.sources)
+      in.push_back(nd.per_step ? as_packed(s) : sh.dims.size() > 1 ? as_rows(s) : vector_form(s));
+    if (!nd.per_step) {
+      const int v = new_value(false, sh.width, 0, -1, n, sh.dims.size() > 1 ? sh.elements() / sh.width : 1);
+      emit(std::move(body), in, v, n);
+      return v;
+    }
+    // the first variable-length source sets the packing; masks combine with AND
+    std::size_t lead = 0;
+    for (std::size_t k = 0; k < in.size(); ++k)
+      if (p_.packings[p_.values[in[k]].packing].fixed == 0) {
+        lead = k;
+        break;
+      }
+    std::vector<int> masks;
+    for (int v : in)
+      if (p_.values[v].mask >= 0 && std::find(masks.begin(), masks.end(), p_.values[v].mask) == masks.end())
+        masks.push_back(p_.values[v].mask);
+    int mask = masks.empty() ? -1 : masks[0];
+    int own = -1;
+    if (masks.size() > 1) own = mask = static_cast<int>(p_.mask_count++);
+    if (auto* c = std::get_if<op_concat>(&body)) c->mask = own;
+    if (auto* mg = std::get_if<op_merge>(&body)) mg->mask = own;
+    const int v = new_value(true, sh.width, p_.values[in[lead]].packing, mask, n);
+    emit(std::move(body), in, v, n);
+    return v;
   }
 
   void compile_node(std::size_t n) {
@@ -251,37 +487,40 @@ private:
       break;
     case node_kind::input_sequence: {
       std::size_t packing = p_.packings.size();
-      p_.packings.push_back({nd.sources[0], -1, 0, n});
+      packing_info pi{nd.sources[0], -1, 0, n};
+      pi.steps = m_.input_sequences[nd.sources[0]].steps;
+      p_.packings.push_back(pi);
       value_of_[n] = new_value(true, sh.width, packing, -1, n);
       emit(op_input{nd.sources[0], true}, {}, value_of_[n], n);
       break;
     }
     case node_kind::feed_forward:
     case node_kind::time_distributed: {
-      const int src = nd.kind == node_kind::feed_forward ? vector_form(nd.sources[0]) : value_of_[nd.sources[0]];
+      const layer_kind lk = m_.layers[nd.layer].kind;
+      if (lk == layer_kind::conv2d) {
+        value_of_[n] = convolution(n);
+        break;
+      }
+      if (lk == layer_kind::pooling) {
+        value_of_[n] = pooling(n);
+        break;
+      }
+      const node_shape& s0 = shapes_.nodes[nd.sources[0]];
+      const int src = nd.kind == node_kind::feed_forward && s0.sequence ? vector_form(nd.sources[0]) : value_of_[nd.sources[0]];
       if (!fuse_dense(n, src)) value_of_[n] = feed_forward(n, src);
       break;
     }
-    case node_kind::sequence: value_of_[n] = sequence_layer(n, value_of_[nd.sources[0]]); break;
-    case node_kind::concatenate: {
-      std::vector<int> in;
-      for (std::size_t s : nd.sources) in.push_back(vector_form(s));
-      value_of_[n] = new_value(false, sh.width, 0, -1, n);
-      emit(op_concat{}, in, value_of_[n], n);
+    case node_kind::sequence:
+      if (!sh.sequence) value_of_[n] = convolution(n); // conv1d of a fixed length
+      else value_of_[n] = sequence_layer(n, as_packed(nd.sources[0]));
       break;
-    }
+    case node_kind::concatenate: value_of_[n] = join(n, op_concat{}); break;
     case node_kind::add:
     case node_kind::subtract:
     case node_kind::multiply:
     case node_kind::average:
     case node_kind::maximum:
-    case node_kind::minimum: {
-      std::vector<int> in;
-      for (std::size_t s : nd.sources) in.push_back(vector_form(s));
-      value_of_[n] = new_value(false, sh.width, 0, -1, n);
-      emit(op_merge{nd.kind}, in, value_of_[n], n);
-      break;
-    }
+    case node_kind::minimum: value_of_[n] = join(n, op_merge{nd.kind}); break;
     case node_kind::sum:
     case node_kind::mean:
     case node_kind::max_pool: {
@@ -293,12 +532,17 @@ private:
       break;
     }
     case node_kind::masking: {
-      const int src = value_of_[nd.sources[0]];
+      const int src = as_packed(nd.sources[0]);
       const value_info s = p_.values[src];
       value_of_[n] = new_value(true, s.width, s.packing, static_cast<int>(p_.mask_count++), n);
       emit(op_masking{nd.mask_value}, {src}, value_of_[n], n, -1, true);
       break;
     }
+    case node_kind::reshape:
+    case node_kind::permute:
+    case node_kind::repeat:
+    case node_kind::zero_pad:
+    case node_kind::crop: value_of_[n] = gather_node(n); break;
     }
   }
 
@@ -375,6 +619,19 @@ private:
       emit(packed_[key], {src}, out, n, lidx);
       break;
     }
+    case layer_kind::layer_norm: {
+      auto key = std::make_pair(li, std::size_t(0));
+      if (!packed_.count(key)) {
+        const std::size_t ld = padded<T>(ls.n_out);
+        op_layer_norm ln;
+        ln.gamma = pack_row(l.weights.empty() ? std::vector<double>(ls.n_out, 1.0) : l.weights, ld);
+        ln.beta = pack_row(l.bias.empty() ? std::vector<double>(ls.n_out, 0.0) : l.bias, ld);
+        ln.epsilon = l.epsilon;
+        packed_[key] = ln;
+      }
+      emit(packed_[key], {src}, out, n, lidx, true);
+      break;
+    }
     default: fail(m_, node_where(m_, n), "internal error: not a feed-forward layer");
     }
     return out;
@@ -436,6 +693,36 @@ private:
       emit(cv, {src}, out, n, lidx);
       return out;
     }
+    case layer_kind::attention: {
+      const int out = like(src, ls.n_out, n);
+      auto key = std::make_pair(li, std::size_t(5));
+      if (!packed_.count(key)) {
+        op_attention a;
+        a.n_in = ls.n_in;
+        a.heads = l.heads;
+        a.key_dim = l.key_dim;
+        const std::size_t qk = l.heads * l.key_dim, vw = l.sublayers[2].weights.size() / ls.n_in;
+        a.value_dim = vw / l.heads;
+        // Keras scales the query by 1/√key_dim: folded into its kernel, in double
+        const double scale = 1.0 / std::sqrt(static_cast<double>(l.key_dim));
+        std::vector<double> w, b;
+        for (std::size_t k = 0; k < 3; ++k) {
+          const auto& blk = l.sublayers[k];
+          const double f = k == 0 ? scale : 1.0;
+          for (double x : blk.weights) w.push_back(x * f);
+          const std::size_t rows = k == 2 ? vw : qk;
+          for (std::size_t i = 0; i < rows; ++i) b.push_back(blk.bias.empty() ? 0.0 : blk.bias[i] * f);
+        }
+        a.ldqkv = padded<T>(2 * qk + vw);
+        a.wqkv = pack_gates({&w}, ls.n_in, 2 * qk + vw, a.ldqkv);
+        a.bqkv = pack_row(b, a.ldqkv);
+        a.wo = pack_gates({&l.sublayers[3].weights}, vw, ls.n_out, padded<T>(ls.n_out));
+        a.bo = pack_row(l.sublayers[3].bias.empty() ? std::vector<double>(ls.n_out, 0.0) : l.sublayers[3].bias, padded<T>(ls.n_out));
+        packed_[key] = a;
+      }
+      emit(packed_[key], {src}, out, n, lidx);
+      return out;
+    }
     case layer_kind::embedding: {
       const int out = like(src, ls.n_out, n);
       auto key = std::make_pair(li, std::size_t(3));
@@ -453,6 +740,8 @@ private:
     r.units = ls.n_out;
     r.ldu = padded<T>(ls.n_out);
     r.go_backwards = l.go_backwards;
+    r.aligned_output = l.aligned_output;
+    r.zero_masked = l.zero_masked;
     r.act = act_params::from(l.act);
     r.inner = act_params::from(l.inner_act);
     auto g = [&](gate x) -> const weight_block& { return l.components.at(x); };
@@ -531,17 +820,21 @@ private:
     auto same_class = [&](const slot_info& s, const value_info& v) {
       return s.sequence == v.sequence && (!v.sequence || s.packing == v.packing);
     };
+    auto grow = [&](slot_info& s, const value_info& v) {
+      s.ld = std::max(s.ld, v.ld);
+      s.per_event = std::max(s.per_event, v.rpe * v.ld);
+    };
     auto take = [&](int value) {
       value_info& v = p_.values[value];
       for (std::size_t k = 0; k < free_slots.size(); ++k) {
         slot_info& s = p_.slots[free_slots[k]];
         if (!same_class(s, v)) continue;
         v.slot = free_slots[k];
-        s.ld = std::max(s.ld, v.ld);
+        grow(s, v);
         free_slots.erase(free_slots.begin() + static_cast<std::ptrdiff_t>(k));
         return;
       }
-      p_.slots.push_back({v.sequence, v.packing, v.ld});
+      p_.slots.push_back({v.sequence, v.packing, v.ld, v.rpe * v.ld});
       v.slot = static_cast<int>(p_.slots.size() - 1);
     };
     for (std::size_t i = 0; i < p_.ops.size(); ++i) {
@@ -555,7 +848,7 @@ private:
           const value_info& src = p_.values[o.in[0]];
           if (last_use[o.in[0]] == i && src.slot >= 0 && same_class(p_.slots[src.slot], val)) {
             val.slot = src.slot;
-            p_.slots[val.slot].ld = std::max(p_.slots[val.slot].ld, val.ld);
+            grow(p_.slots[val.slot], val);
             last_use[o.in[0]] = never - 1; // its slot lives on as `v`
             continue;
           }

@@ -3,6 +3,7 @@
 #include "kernels/scalar_math.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -34,6 +35,12 @@ template <typename T> std::size_t scratch_elements(const plan<T>& p, const op& o
     return value_rows(o.in[0]) * width + events * (2 * width + 3 * r->ldu);
   }
   if (std::holds_alternative<op_reduce>(o.body)) return events * (p.values[o.out].ld + 1);
+  if (auto* c = std::get_if<op_conv>(&o.body)) return events * c->positions * c->k;
+  if (auto* a = std::get_if<op_attention>(&o.body)) {
+    const std::size_t rows = value_rows(o.in[0]);
+    const auto& ps = packings[p.values[o.in[0]].packing];
+    return rows * (a->ldqkv + padded<T>(a->heads * a->value_dim)) + ps.steps + row_align<T>;
+  }
   return 0;
 }
 
@@ -113,8 +120,8 @@ template <typename T> void executor<T>::reserve() {
   std::size_t scratch = 0;
   for (const auto& o : p_.ops) scratch = std::max(scratch, scratch_elements(p_, o, events_, ws_.packings));
   auto slot_bytes = [&](const slot_info& s) {
-    const std::size_t r = s.sequence ? ws_.packings[s.packing].rows : events_;
-    return align64(std::max<std::size_t>(r, 1) * s.ld * sizeof(T));
+    const std::size_t elements = s.sequence ? ws_.packings[s.packing].rows * s.ld : events_ * s.per_event;
+    return align64(std::max<std::size_t>(elements, s.ld) * sizeof(T));
   };
   auto mask_bytes = [&](std::size_t k) { return align64(std::max<std::size_t>(ws_.packings[p_.mask_packing[k]].rows, 1)); };
   for (const auto& s : p_.slots) bytes += slot_bytes(s);
@@ -148,6 +155,8 @@ template <typename T> void executor<T>::run(const std::vector<bool>* needed, con
   for (std::size_t i = 0; i < p_.ops.size(); ++i) {
     if (needed && !(*needed)[i]) continue;
     const op& o = p_.ops[i];
+    // an output nothing reads has no slot: skip the op (a recurrent op may still give its last state)
+    if (o.out >= 0 && o.y.slot < 0 && !std::holds_alternative<op_recurrent>(o.body)) continue;
     if (const auto* d = std::get_if<op_dense>(&o.body)) { // the common case, without the visit
       dense(o, *d);
       continue;
@@ -167,6 +176,12 @@ template <typename T> void executor<T>::run(const std::vector<bool>* needed, con
           else if constexpr (std::is_same_v<B, op_merge>) merge(o, body);
           else if constexpr (std::is_same_v<B, op_reduce>) reduce(o, body);
           else if constexpr (std::is_same_v<B, op_masking>) masking(o, body);
+          else if constexpr (std::is_same_v<B, op_gather>) gather(o, body);
+          else if constexpr (std::is_same_v<B, op_pack>) pack(o, body);
+          else if constexpr (std::is_same_v<B, op_conv>) conv(o, body);
+          else if constexpr (std::is_same_v<B, op_pool>) pool(o, body);
+          else if constexpr (std::is_same_v<B, op_layer_norm>) layer_norm(o, body);
+          else if constexpr (std::is_same_v<B, op_attention>) attention(o, body);
         },
         o.body);
   }
@@ -321,7 +336,19 @@ template <typename T> void executor<T>::recurrent(const op& o, const op_recurren
       p_.kernels->rnn_cell(r.act, m, ldu, h, ldu, n, r.units, keep);
       break;
     }
-    if (y) std::memcpy(y + ps.offset[t] * ldu, h, n * ldu * sizeof(T));
+    if (y && r.go_backwards && r.aligned_output) {
+      // Bidirectional: the output of input step len − 1 − t goes back to that step
+      for (std::size_t j = 0; j < n; ++j) {
+        T* row = y + (ps.offset[ps.len[j] - 1 - t] + j) * ldu;
+        if (r.zero_masked && keep && !keep[j]) std::fill(row, row + ldu, T(0));
+        else std::memcpy(row, h + j * ldu, ldu * sizeof(T));
+      }
+    } else if (y) {
+      std::memcpy(y + ps.offset[t] * ldu, h, n * ldu * sizeof(T));
+      if (r.zero_masked && keep)
+        for (std::size_t j = 0; j < n; ++j)
+          if (!keep[j]) std::fill(y + (ps.offset[t] + j) * ldu, y + (ps.offset[t] + j + 1) * ldu, T(0));
+    }
   }
   if (r.final_value >= 0 && p_.values[r.final_value].slot >= 0) {
     T* out = rows(r.final_value);
@@ -393,10 +420,42 @@ template <typename T> void executor<T>::embedding(const op& o, const op_embeddin
   }
 }
 
+template <typename T> void executor<T>::same_lengths(const op& o) {
+  const value_info& yv = p_.values[o.out];
+  if (!yv.sequence) return;
+  const packing_state& want = ws_.packings[yv.packing];
+  for (int v : o.in) {
+    const value_info& xv = p_.values[v];
+    if (xv.packing == yv.packing) continue;
+    const packing_state& got = ws_.packings[xv.packing];
+    for (std::size_t b = 0; b < events_; ++b)
+      if (got.len[got.rank[b]] != want.len[want.rank[b]])
+        throw input_error(p_.source + ": node " + std::to_string(o.node) + " joins sequences step by step, but event " +
+                          std::to_string(b) + " has " + std::to_string(want.len[want.rank[b]]) + " steps in one and " +
+                          std::to_string(got.len[got.rank[b]]) + " in another");
+  }
+}
+
+template <typename T> void executor<T>::combine_masks(const op& o, int mask) {
+  if (mask < 0) return;
+  const value_info& yv = p_.values[o.out];
+  std::uint8_t* keep = ws_.mask_ptr[static_cast<std::size_t>(mask)];
+  const std::size_t rows = row_count(yv);
+  std::fill(keep, keep + rows, std::uint8_t(1));
+  for (int v : o.in) {
+    const value_info& xv = p_.values[v];
+    if (xv.mask < 0) continue;
+    const std::uint8_t* m = ws_.mask_ptr[static_cast<std::size_t>(xv.mask)];
+    for (std::size_t r = 0; r < rows; ++r) keep[r] = keep[r] & m[r];
+  }
+}
+
 template <typename T> void executor<T>::concat(const op& o) {
+  same_lengths(o);
   const value_info& yv = p_.values[o.out];
   T* y = rows(o.out);
-  for (std::size_t r = 0; r < events_; ++r) {
+  const std::size_t n = row_count(yv);
+  for (std::size_t r = 0; r < n; ++r) {
     T* yr = y + r * yv.ld;
     std::size_t at = 0;
     for (int v : o.in) {
@@ -406,11 +465,14 @@ template <typename T> void executor<T>::concat(const op& o) {
     }
     std::fill(yr + at, yr + yv.ld, T(0));
   }
+  combine_masks(o, std::get<op_concat>(o.body).mask);
 }
 
 template <typename T> void executor<T>::merge(const op& o, const op_merge& mg) {
+  same_lengths(o);
   const value_info& yv = p_.values[o.out];
   T* y = rows(o.out);
+  const std::size_t n = row_count(yv);
   binary_op bop = binary_op::add;
   switch (mg.kind) {
   case node_kind::subtract: bop = binary_op::subtract; break;
@@ -420,19 +482,36 @@ template <typename T> void executor<T>::merge(const op& o, const op_merge& mg) {
   default: break;
   }
   const value_info& first = p_.values[o.in[0]];
-  copy_rows(rows(o.in[0]), first.ld, y, yv.ld, events_, yv.ld);
+  copy_rows(rows(o.in[0]), first.ld, y, yv.ld, n, yv.ld);
   for (std::size_t k = 1; k < o.in.size(); ++k)
-    p_.kernels->binary(bop, y, yv.ld, rows(o.in[k]), p_.values[o.in[k]].ld, y, yv.ld, events_, yv.ld);
+    p_.kernels->binary(bop, y, yv.ld, rows(o.in[k]), p_.values[o.in[k]].ld, y, yv.ld, n, yv.ld);
   if (mg.kind == node_kind::average) {
     const T inv = T(1) / static_cast<T>(o.in.size());
-    for (std::size_t r = 0; r < events_; ++r)
+    for (std::size_t r = 0; r < n; ++r)
       for (std::size_t i = 0; i < yv.ld; ++i) y[r * yv.ld + i] *= inv;
   }
+  combine_masks(o, mg.mask);
 }
 
 template <typename T> void executor<T>::reduce(const op& o, const op_reduce& rd) {
   const value_info& xv = p_.values[o.in[0]];
   const value_info& yv = p_.values[o.out];
+  if (!xv.sequence) { // global pooling of a fixed tensor: over all its rows
+    const T* x = rows(o.in[0]);
+    T* y = rows(o.out);
+    const binary_op bop = rd.kind == reduce_kind::max ? binary_op::maximum : binary_op::add;
+    for (std::size_t b = 0; b < events_; ++b) {
+      const T* block = x + b * xv.rpe * xv.ld;
+      T* out = y + b * yv.ld;
+      std::memcpy(out, block, yv.ld * sizeof(T));
+      for (std::size_t r = 1; r < xv.rpe; ++r) p_.kernels->binary(bop, out, 0, block + r * xv.ld, 0, out, 0, 1, yv.ld);
+      if (rd.kind == reduce_kind::mean) {
+        const T inv = T(1) / static_cast<T>(xv.rpe);
+        for (std::size_t i = 0; i < yv.ld; ++i) out[i] *= inv;
+      }
+    }
+    return;
+  }
   const packing_state& ps = ws_.packings[xv.packing];
   const T* x = rows(o.in[0]);
   T* y = rows(o.out);
@@ -495,6 +574,158 @@ template <typename T> void executor<T>::masking(const op& o, const op_masking& m
     if (!any) std::fill(y + r * yv.ld, y + (r + 1) * yv.ld, T(0));
     else if (y != x) std::memcpy(y + r * yv.ld, xr, yv.ld * sizeof(T));
   }
+}
+
+template <typename T>
+void executor<T>::wrong_steps(const packing_info& info, std::size_t event, std::size_t given) const {
+  throw input_error(p_.source + ": input '" + p_.input_sequences[info.input].name + "' has a fixed shape of " +
+                    std::to_string(info.steps) + " steps, but event " + std::to_string(event) + " gives " +
+                    std::to_string(given));
+}
+
+template <typename T> void executor<T>::gather(const op& o, const op_gather& g) {
+  const T* x = at(o.x);
+  T* y = at(o.y);
+  const std::size_t block = g.index.size();
+  const std::int32_t* idx = g.index.data();
+  for (std::size_t b = 0; b < events_; ++b) {
+    const T* xb = x + b * g.in_block;
+    T* yb = y + b * block;
+    for (std::size_t k = 0; k < block; ++k) yb[k] = idx[k] < 0 ? T(0) : xb[idx[k]];
+  }
+}
+
+template <typename T> void executor<T>::pack(const op& o, const op_pack& pk) {
+  // per event (n, T rows) ↔ time-major (T, n rows); every event has T steps
+  const T* x = at(o.x);
+  T* y = at(o.y);
+  const std::size_t ld = o.y.ld, steps = pk.steps;
+  for (std::size_t b = 0; b < events_; ++b)
+    for (std::size_t t = 0; t < steps; ++t) {
+      const std::size_t per_event = b * steps + t, time_major = t * events_ + b;
+      const std::size_t from = pk.to_sequence ? per_event : time_major, to = pk.to_sequence ? time_major : per_event;
+      std::memcpy(y + to * ld, x + from * o.x.ld, ld * sizeof(T));
+    }
+}
+
+template <typename T> void executor<T>::conv(const op& o, const op_conv& c) {
+  const T* x = at(o.x);
+  T* cols = scratch();
+  const std::size_t block = static_cast<std::size_t>(o.x.rpe) * o.x.ld, table = c.positions * c.k;
+  const std::int32_t* idx = c.index.data();
+  for (std::size_t b = 0; b < events_; ++b) {
+    const T* xb = x + b * block;
+    T* cb = cols + b * table;
+    for (std::size_t k = 0; k < table; ++k) cb[k] = idx[k] < 0 ? T(0) : xb[idx[k]];
+  }
+  gemm_args<T> g;
+  g.x = cols, g.ldx = c.k, g.m = events_ * c.positions, g.k = c.k;
+  g.w = p_.at(c.w), g.ldw = o.y.ld, g.n = o.y.ld, g.bias = p_.at(c.bias);
+  g.y = at(o.y), g.ldy = o.y.ld, g.relu = c.act.is_plain_relu();
+  p_.kernels->gemm(g);
+  if (!g.relu && c.act.function != activation_function::linear)
+    p_.kernels->activate(c.act, at(o.y), g.m, o.y.width, o.y.ld);
+}
+
+template <typename T> void executor<T>::pool(const op& o, const op_pool& pl) {
+  const T* x = at(o.x);
+  T* y = at(o.y);
+  const std::size_t ld = o.y.ld, positions = pl.start.size() - 1;
+  const binary_op bop = pl.max ? binary_op::maximum : binary_op::add;
+  for (std::size_t b = 0; b < events_; ++b) {
+    const T* xb = x + b * pl.in_rows * o.x.ld;
+    for (std::size_t p = 0; p < positions; ++p) {
+      T* out = y + (b * positions + p) * ld;
+      const std::size_t first = pl.start[p], last = pl.start[p + 1];
+      std::memcpy(out, xb + pl.rows[first] * o.x.ld, ld * sizeof(T));
+      for (std::size_t k = first + 1; k < last; ++k) p_.kernels->binary(bop, out, 0, xb + pl.rows[k] * o.x.ld, 0, out, 0, 1, ld);
+      if (!pl.max) {
+        const T inv = T(1) / static_cast<T>(last - first);
+        for (std::size_t i = 0; i < ld; ++i) out[i] *= inv;
+      }
+    }
+  }
+}
+
+template <typename T> void executor<T>::layer_norm(const op& o, const op_layer_norm& ln) {
+  const T* x = at(o.x);
+  T* y = at(o.y);
+  const T* gamma = p_.at(ln.gamma);
+  const T* beta = p_.at(ln.beta);
+  const std::size_t n = rows_of(o.y), w = o.y.width;
+  for (std::size_t r = 0; r < n; ++r) {
+    const T* xr = x + r * o.x.ld;
+    T* yr = y + r * o.y.ld;
+    double mean = 0, var = 0;
+    for (std::size_t i = 0; i < w; ++i) mean += static_cast<double>(xr[i]);
+    mean /= static_cast<double>(w);
+    for (std::size_t i = 0; i < w; ++i) {
+      const double d = static_cast<double>(xr[i]) - mean;
+      var += d * d;
+    }
+    const double inv = 1.0 / std::sqrt(var / static_cast<double>(w) + ln.epsilon);
+    for (std::size_t i = 0; i < w; ++i)
+      yr[i] = static_cast<T>((static_cast<double>(xr[i]) - mean) * inv * static_cast<double>(gamma[i]) + static_cast<double>(beta[i]));
+    for (std::size_t i = w; i < o.y.ld; ++i) yr[i] = T(0);
+  }
+}
+
+template <typename T> void executor<T>::attention(const op& o, const op_attention& a) {
+  const value_info& xv = p_.values[o.in[0]];
+  const packing_state& ps = ws_.packings[xv.packing];
+  const std::uint8_t* keep = xv.mask >= 0 ? ws_.mask_ptr[xv.mask] : nullptr;
+  const std::size_t rows = ps.rows, qk = a.heads * a.key_dim, vw = a.heads * a.value_dim;
+  const std::size_t ldo = padded<T>(vw);
+  T* qkv = scratch();
+  T* ctx = qkv + rows * a.ldqkv;
+  T* score = ctx + rows * ldo;
+  gemm_args<T> g;
+  g.x = at(o.x), g.ldx = o.x.ld, g.m = rows, g.k = a.n_in;
+  g.w = p_.at(a.wqkv), g.ldw = a.ldqkv, g.n = a.ldqkv, g.bias = p_.at(a.bqkv), g.y = qkv, g.ldy = a.ldqkv;
+  p_.kernels->gemm(g);
+  for (std::size_t j = 0; j < events_; ++j) {
+    const std::size_t len = ps.len[j];
+    for (std::size_t t = 0; t < len; ++t) {
+      const std::size_t qrow = ps.offset[t] + j;
+      const T* q = qkv + qrow * a.ldqkv;
+      T* out = ctx + qrow * ldo;
+      std::fill(out, out + ldo, T(0));
+      for (std::size_t h = 0; h < a.heads; ++h) {
+        // softmax over the unmasked keys: the largest score first, for stability
+        T top = -std::numeric_limits<T>::infinity();
+        for (std::size_t u = 0; u < len; ++u) {
+          const std::size_t krow = ps.offset[u] + j;
+          if (keep && !keep[krow]) continue;
+          const T* k = qkv + krow * a.ldqkv + qk + h * a.key_dim;
+          T dot = 0;
+          for (std::size_t d = 0; d < a.key_dim; ++d) dot += q[h * a.key_dim + d] * k[d];
+          score[u] = dot;
+          top = std::max(top, dot);
+        }
+        T total = 0;
+        for (std::size_t u = 0; u < len; ++u) {
+          const std::size_t krow = ps.offset[u] + j;
+          if (keep && !keep[krow]) continue;
+          score[u] = std::exp(score[u] - top);
+          total += score[u];
+        }
+        if (!(total > 0)) continue; // no unmasked key: zeros
+        const T inv = T(1) / total;
+        T* oh = out + h * a.value_dim;
+        for (std::size_t u = 0; u < len; ++u) {
+          const std::size_t krow = ps.offset[u] + j;
+          if (keep && !keep[krow]) continue;
+          const T p = score[u] * inv;
+          const T* v = qkv + krow * a.ldqkv + 2 * qk + h * a.value_dim;
+          for (std::size_t d = 0; d < a.value_dim; ++d) oh[d] += p * v[d];
+        }
+      }
+    }
+  }
+  gemm_args<T> og;
+  og.x = ctx, og.ldx = ldo, og.m = rows, og.k = vw;
+  og.w = p_.at(a.wo), og.ldw = o.y.ld, og.n = o.y.ld, og.bias = p_.at(a.bo), og.y = at(o.y), og.ldy = o.y.ld;
+  p_.kernels->gemm(og);
 }
 
 template class executor<float>;

@@ -78,10 +78,18 @@ public:
     for (std::size_t k = 0; k < p_.packings.size(); ++k) {
       const packing_info& info = p_.packings[k];
       packing_state& ps = ws_.packings[k];
-      if (info.parent < 0) {
+      if (info.fixed > 0) { // a tensor scanned as a sequence: every event has the same steps
+        ps.len.assign(n, info.fixed);
+        ps.perm.resize(n);
+        ps.rank.resize(n);
+        for (std::size_t b = 0; b < n; ++b) ps.perm[b] = ps.rank[b] = b;
+      } else if (info.parent < 0) {
         ps.len.resize(n);
         ws_.events.resize(n);
-        for (std::size_t b = 0; b < n; ++b) ps.len[b] = length(info.input, b);
+        for (std::size_t b = 0; b < n; ++b) {
+          ps.len[b] = length(info.input, b);
+          if (info.steps && ps.len[b] != info.steps) wrong_steps(info, b, ps.len[b]);
+        }
         sort_events(ps);
       } else {
         derive(ps, ws_.packings[static_cast<std::size_t>(info.parent)], info);
@@ -164,12 +172,13 @@ private:
   std::size_t events_ = 0;
   const std::vector<bool>* wanted_ = nullptr;
 
-  std::size_t row_count(const value_info& v) const { return v.sequence ? ws_.packings[v.packing].rows : events_; }
+  std::size_t row_count(const value_info& v) const { return v.sequence ? ws_.packings[v.packing].rows : events_ * v.rpe; }
+  [[noreturn]] void wrong_steps(const packing_info& info, std::size_t event, std::size_t given) const;
   std::uint8_t* mask(const value_info& v) { return v.mask < 0 ? nullptr : ws_.mask_ptr[v.mask]; }
   T* scratch() { return reinterpret_cast<T*>(ws_.scratch); }
   T* at(const value_ref& r) const { return reinterpret_cast<T*>(ws_.slot_ptr[r.slot]); }
   std::size_t rows_of(const value_ref& r) const {
-    return r.packing < 0 ? events_ : ws_.packings[static_cast<std::size_t>(r.packing)].rows;
+    return r.packing < 0 ? events_ * r.rpe : ws_.packings[static_cast<std::size_t>(r.packing)].rows;
   }
 
   /// A NaN or infinite input: its default, an error, or itself.
@@ -192,6 +201,15 @@ private:
   void merge(const op& o, const op_merge& m);
   void reduce(const op& o, const op_reduce& r);
   void masking(const op& o, const op_masking& m);
+  void gather(const op& o, const op_gather& g);
+  void pack(const op& o, const op_pack& p);
+  void conv(const op& o, const op_conv& c);
+  void pool(const op& o, const op_pool& p);
+  void layer_norm(const op& o, const op_layer_norm& l);
+  void attention(const op& o, const op_attention& a);
+  /// Sequences from other packings than the output's must have the same lengths.
+  void same_lengths(const op& o);
+  void combine_masks(const op& o, int mask);
 };
 
 } // namespace hepnn::detail

@@ -23,6 +23,7 @@ namespace hepnn::detail {
 
 struct value_info {
   bool sequence = false;
+  std::size_t rpe = 1;     ///< tensors: rows per event (the product of the leading axes)
   std::size_t width = 0;   ///< real features
   std::size_t ld = 0;      ///< row stride (padded)
   std::size_t packing = 0; ///< sequences: which packing their rows follow
@@ -37,7 +38,9 @@ struct packing_info {
   std::size_t input = 0;
   int parent = -1;
   std::size_t shrink = 0;
-  std::size_t node = 0; ///< node that created it (messages)
+  std::size_t node = 0;  ///< node that created it (messages)
+  std::size_t fixed = 0; ///< a tensor scanned as a sequence: every event has this many steps
+  std::size_t steps = 0; ///< input packings: the input's fixed step count (0: any)
 };
 
 // ---- operations -----------------------------------------------------------
@@ -72,6 +75,7 @@ struct op_recurrent {
   std::size_t w = 0, u = 0, bias = 0;       ///< input kernel, recurrent kernel, input bias
   std::size_t u_h = 0, rbias = 0;           ///< GRU: candidate recurrent kernel (reset_before) / recurrent bias (reset_after)
   bool reset_after = false, go_backwards = false;
+  bool aligned_output = false, zero_masked = false;
   act_params act, inner;
   int final_value = -1; ///< vector value receiving the last state, or -1
 };
@@ -94,9 +98,53 @@ struct op_embedding {
   };
   std::vector<table> tables;
 };
-struct op_concat {};
+/// Sequences from several packings are joined step by step: their events
+/// must have equal lengths (checked), and masks are combined with AND.
+struct op_concat {
+  int mask = -1; ///< a mask of its own (AND of the inputs'), or -1
+};
 struct op_merge {
   node_kind kind = node_kind::add;
+  int mask = -1;
+};
+/// Per event: out element k = in element index[k] (storage offsets within
+/// one event's block), or 0 for −1. Flatten, Reshape, Permute, padding,
+/// cropping and RepeatVector are all such tables.
+struct op_gather {
+  std::vector<std::int32_t> index;
+  std::size_t in_block = 0; ///< elements per event in the source
+};
+/// A tensor (T, F) laid out per event ↔ a sequence of T steps (time-major).
+struct op_pack {
+  bool to_sequence = true;
+  std::size_t steps = 0;
+};
+/// Convolution of a fixed tensor: per event, `index` gathers each output
+/// position's window (positions × k, −1 = padding zero) into scratch rows,
+/// then one product with the packed kernel.
+struct op_conv {
+  std::vector<std::int32_t> index;
+  std::size_t positions = 0, k = 0, w = 0, bias = 0;
+  act_params act;
+};
+/// Pooling of a fixed tensor: output row p of an event combines the source
+/// rows rows[start[p] .. start[p+1]) of that event.
+struct op_pool {
+  std::vector<std::uint32_t> start, rows;
+  std::size_t in_rows = 0; ///< source rows per event
+  bool max = true;
+};
+struct op_layer_norm {
+  std::size_t gamma = 0, beta = 0; ///< arena offsets (γ = 1, β = 0 when absent: packed as such)
+  double epsilon = 0;
+};
+/// Self-attention over each event's steps: q, k, v projections in one
+/// product, then per event and head softmax(q·kᵀ/√d)·v, then the output
+/// projection. Masked keys get no weight.
+struct op_attention {
+  std::size_t n_in = 0, heads = 0, key_dim = 0, value_dim = 0;
+  std::size_t wqkv = 0, bqkv = 0, ldqkv = 0; ///< [q | k | v] columns
+  std::size_t wo = 0, bo = 0;
 };
 enum class reduce_kind : std::uint8_t { sum, mean, max, last };
 struct op_reduce {
@@ -107,13 +155,14 @@ struct op_masking {
 };
 
 using op_body = std::variant<op_input, op_dense, op_affine, op_prelu, op_maxout, op_highway, op_recurrent, op_conv1d,
-                             op_embedding, op_concat, op_merge, op_reduce, op_masking>;
+                             op_embedding, op_concat, op_merge, op_reduce, op_masking, op_gather, op_pack, op_conv,
+                             op_pool, op_layer_norm, op_attention>;
 
 /// What an operation needs to know of a value at run time, kept inside the
 /// op so that the hot path touches one cache line per operation.
 struct value_ref {
   int slot = -1;
-  std::uint32_t ld = 0, width = 0;
+  std::uint32_t ld = 0, width = 0, rpe = 1;
   std::int32_t packing = -1; ///< -1: a vector (one row per event)
 };
 
@@ -137,7 +186,8 @@ struct output_info {
 struct slot_info {
   bool sequence = false;
   std::size_t packing = 0;
-  std::size_t ld = 0;
+  std::size_t ld = 0;        ///< sequences: row stride
+  std::size_t per_event = 0; ///< tensors: elements per event (rows · ld)
 };
 
 template <typename T> struct aligned_delete {

@@ -122,6 +122,46 @@ INSTANTIATE_TEST_SUITE_P(zoo, zoo_convert,
                          ::testing::ValuesIn(cases_with(shared_dir() / "zoo", {"model.h5", "variables.json", "inputs.json"})),
                          [](const ::testing::TestParamInfo<std::string>& p) { return test_name(p.param); });
 
+// Issue 8: the second zoo (fixed-shape tensors, images, convolutions,
+// pooling, Bidirectional, LayerNormalization, attention, Embedding, pruning)
+// through every API: name-keyed, one call per event and one batch.
+class zoo2_convert : public ::testing::TestWithParam<std::string> {
+protected:
+  std::filesystem::path dir() const { return shared_dir() / "zoo2" / GetParam(); }
+};
+
+TEST_P(zoo2_convert, every_form_reproduces_the_reference) {
+  const auto vars = read_variables(dir() / "variables.json");
+  const auto events = detail::read_json_events((dir() / "inputs.json").string());
+  const auto expected = read_expected((dir() / "outputs.json").string());
+  for (const auto& f : forms_of(dir())) {
+    SCOPED_TRACE(GetParam() + " from " + f.name);
+    const auto c = convert_keras(dir() / f.files[0], f.files.size() > 1 ? dir() / f.files[1] : std::filesystem::path(), &vars);
+    const network64 n64(c.network);
+    const network n32(c.network);
+    const auto c64 = rule_compare(expected, evaluate_named(n64, events));
+    EXPECT_LE(c64.max_abs, 1e-10) << c64.worst;
+    const auto c32 = rule_compare(expected, evaluate_named(n32, events));
+    EXPECT_LE(c32.max_abs, 1e-5) << c32.worst;
+    const auto fast = rule_compare(expected, evaluate_fast(n32, events));
+    EXPECT_LE(fast.max_abs, 1e-5) << fast.worst;
+    const auto batch = rule_compare(expected, evaluate_batched(n64, events, 7));
+    EXPECT_LE(batch.max_abs, 1e-10) << batch.worst;
+    std::cout << "[zoo2 " << f.name << "] " << GetParam() << ": float64 " << c64.max_abs << ", float32 " << c32.max_abs
+              << ", " << c32.within_1e6 << "/" << c32.values << " within 1e-6\n";
+    const model again = parse_network(write_network(c.network), "written.json");
+    EXPECT_EQ(rule_compare(evaluate_named(n64, events), evaluate_named(network64(again), events)).max_abs, 0.0);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(zoo2, zoo2_convert,
+                         ::testing::ValuesIn(cases_with(shared_dir() / "zoo2", {"model.h5", "variables.json", "inputs.json"})),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return test_name(p.param); });
+
+TEST(zoo2_convert_all, every_zoo2_model_is_covered) {
+  EXPECT_EQ(cases_with(shared_dir() / "zoo2", {"model.h5", "variables.json", "inputs.json"}).size(), 12u);
+}
+
 TEST(zoo_convert_all, every_zoo_model_is_covered) {
   EXPECT_EQ(cases_with(shared_dir() / "zoo", {"model.h5", "variables.json", "inputs.json"}).size(), 35u);
 }
