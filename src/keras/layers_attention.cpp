@@ -52,7 +52,12 @@ std::vector<tensor_state> attention(builder& b, const call& c) {
   for (const auto& t : c.in)
     if (t.node != q.node) b.fail(c, "only self-attention (query, value and key the same tensor) is supported");
   if (!q.sequence) b.fail(c, "needs a sequence (steps, features) input");
-  if (c.has("attention_axes")) b.fail(c, "attention_axes is not supported");
+  if (c.has("attention_axes")) { // the steps axis is the only one a sequence has
+    const json::value ax = c.config->at("attention_axes");
+    const auto items = ax.is_array() ? ax.items() : std::vector<json::value>{ax};
+    if (items.size() != 1 || (items[0].number() != 1 && items[0].number() != -2))
+      b.fail(c, "attention over other axes than the steps is not supported");
+  }
   const std::size_t heads = c.count("num_heads", 0), key_dim = c.count("key_dim", 0);
   if (heads == 0 || key_dim == 0) b.fail(c, "num_heads and key_dim must be given");
   const auto ws = b.fetch(c);
