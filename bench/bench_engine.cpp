@@ -121,11 +121,9 @@ std::size_t event_macs(const hepnn::model& m, const hepnn::network& net, const j
   return hepnn::cost(m).macs(steps);
 }
 
-std::shared_ptr<subject> load_subject(const std::string& name, const fs::path& network_file,
-                                      std::vector<json_event> events) {
+std::shared_ptr<subject> load_subject(const std::string& name, const hepnn::model& m, std::vector<json_event> events) {
   auto s = std::make_shared<subject>();
   s->name = name;
-  const hepnn::model m = hepnn::read_network(network_file);
   s->net = std::make_unique<hepnn::network>(m);
   s->events = std::move(events);
   double total = 0;
@@ -133,6 +131,17 @@ std::shared_ptr<subject> load_subject(const std::string& name, const fs::path& n
   s->macs = static_cast<std::size_t>(total / static_cast<double>(s->events.size()));
   subjects()[name] = s;
   return s;
+}
+
+std::shared_ptr<subject> load_subject(const std::string& name, const fs::path& network_file,
+                                      std::vector<json_event> events) {
+  return load_subject(name, hepnn::read_network(network_file), std::move(events));
+}
+
+/// A model of the second zoo, converted from its Keras file.
+hepnn::model zoo2_model(const fs::path& dir) {
+  const auto vars = hepnn::read_variables(dir / "variables.json");
+  return hepnn::convert_keras(dir / "model.h5", {}, &vars).network;
 }
 
 /// dips_like events cut to exactly `tracks` tracks (events with fewer are skipped).
@@ -305,6 +314,12 @@ int main(int argc, char** argv) {
   load_subject("dips_like_15_tracks", zoo / "dips_like" / "lwtnn.json",
                with_tracks(events_of(zoo / "dips_like" / "inputs.json"), 15));
   load_subject("tau_rnn", zoo / "tau_rnn" / "lwtnn.json", events_of(zoo / "tau_rnn" / "inputs.json"));
+  // issue 8: fixed-shape tensors and attention
+  const auto zoo2 = shared() / "zoo2";
+  load_subject("conv2d_image", zoo2_model(zoo2 / "conv2d_image"), events_of(zoo2 / "conv2d_image" / "inputs.json"));
+  load_subject("conv1d_fixed", zoo2_model(zoo2 / "conv1d_fixed"), events_of(zoo2 / "conv1d_fixed" / "inputs.json"));
+  load_subject("attention_block_15_tracks", zoo2_model(zoo2 / "attention_block"),
+               with_tracks(events_of(zoo2 / "attention_block" / "inputs.json"), 15));
 
   const int reps = 10;
   for (const auto& [name, s] : subjects()) {

@@ -23,7 +23,7 @@ int eval_json(const arguments& args) {
   const bool float64 = float64_requested(args);
   const auto start = std::chrono::steady_clock::now();
   const model m = read_network(args.positional()[0]);
-  const auto events = detail::read_json_events(args.get("--inputs"));
+  const auto events = detail::read_json_events(args.get("--inputs"), &m.inputs, &m.input_sequences);
   std::string text = float64 ? detail::evaluate_json_events(network64(m), events)
                              : detail::evaluate_json_events(network(m), events);
   if (auto out = args.maybe("--output")) write_file_atomically(*out, text);

@@ -95,7 +95,8 @@ int run_inspect(int argc, char** argv) {
   } else {
     for (const auto& n : m.inputs) std::printf("input '%s': %zu variables\n", n.name.c_str(), n.variables.size());
     for (const auto& n : m.input_sequences)
-      std::printf("input sequence '%s': %zu variables per step\n", n.name.c_str(), n.variables.size());
+      std::printf("input sequence '%s': %zu variables per step%s\n", n.name.c_str(), n.variables.size(),
+                  n.steps ? (", exactly " + std::to_string(n.steps) + " steps").c_str() : "");
   }
   std::printf("outputs:\n");
   for (const auto& o : m.outputs) {
@@ -119,7 +120,9 @@ int run_inspect(int argc, char** argv) {
         std::printf(" ← %s", from.c_str());
       if (layered) std::printf("  layer %zu: %s", nd.layer, layer_text(m, sh, nd.layer).c_str());
       if (nd.kind == node_kind::masking) std::printf("  mask value %g", nd.mask_value);
-      std::printf("  [%s %zu]\n", sh.nodes[n].sequence ? "sequence" : "vector", sh.nodes[n].width);
+      const auto& ns = sh.nodes[n];
+      const char* what = ns.sequence ? "sequence" : ns.dims.size() == 1 ? "vector" : ns.dims.size() == 3 ? "image" : "tensor";
+      std::printf("  [%s %s]\n", what, detail::dims_text(ns.dims).c_str());
     }
   }
   std::printf("parameters: %zu\n", c.parameters);

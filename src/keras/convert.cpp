@@ -145,8 +145,8 @@ conversion convert_keras(const std::filesystem::path& model_path, const std::fil
       m.layers.push_back(layer{});
       m.nodes.push_back({node_kind::feed_forward, {n}, m.layers.size() - 1, 0, 0.0, {}, false});
       n = m.nodes.size() - 1;
-    } else if (sh.fixed() && sh.dims.size() > 1) {
-      // a fixed-shape tensor output: its values in row-major order
+    } else if (!sh.sequence && sh.dims.size() > 2) {
+      // an image-like output: its values in row-major order (a (T, F) one is a sequence output)
       width = 1;
       for (std::size_t d : sh.dims) width *= d;
       m.nodes.push_back({node_kind::reshape, {n}, 0, 0, 0.0, {width}, false});

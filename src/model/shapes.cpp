@@ -676,6 +676,9 @@ model_shapes analyse(const model& m) {
     const std::string where = "/outputs/" + o.name;
     if (!names.insert(o.name).second) fail(m, where, "output name '" + o.name + "' appears twice");
     const auto& sh = out.nodes[o.node];
+    if (!sh.sequence && sh.dims.size() > 2)
+      fail(m, where, "node " + num(o.node) + " is a tensor of shape " + dims_text(sh.dims) +
+                         ": an output must be a vector or a sequence (flatten it with a reshape node)");
     if (o.labels.size() != sh.width)
       fail(m, where, num(o.labels.size()) + " labels for node " + num(o.node) + " of width " + num(sh.width));
     std::set<std::string> labels;

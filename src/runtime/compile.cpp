@@ -41,8 +41,16 @@ public:
     for (std::size_t n : shapes_.order)
       if (shapes_.nodes[n].reachable && value_of_[n] < 0) compile_node(n);
     for (const auto& o : m_.outputs) {
+      const node_shape& sh = shapes_.nodes[o.node];
+      if (!sh.sequence && sh.dims.size() == 2) { // a (T, F) tensor is a sequence output of T steps
+        const int seq = as_packed(o.node);
+        const int last = new_value(false, sh.width, 0, -1, o.node);
+        emit(op_reduce{reduce_kind::last}, {seq}, last, o.node);
+        p_.outputs.push_back({o.name, o.labels, last, seq});
+        continue;
+      }
       output_info info{o.name, o.labels, vector_form(o.node), -1};
-      if (shapes_.nodes[o.node].sequence) info.sequence_value = value_of_[o.node];
+      if (sh.sequence) info.sequence_value = value_of_[o.node];
       p_.outputs.push_back(std::move(info));
     }
     // inputs are gathered before anything runs: their ops go first

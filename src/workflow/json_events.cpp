@@ -10,22 +10,69 @@ namespace {
 
 double number_or_nan(const json::value& v) { return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.number(); }
 
-json_event read_event(const json::value& e) {
+/// Nested lists in row-major order.
+void flatten(const json::value& v, std::vector<double>& out) {
+  if (v.is_array())
+    for (const auto& x : v.items()) flatten(x, out);
+  else
+    out.push_back(number_or_nan(v));
+}
+
+/// The variables of the node named `name`, for arrays given in their order.
+const input_node& node_for(const json::value& at, const std::vector<input_node>* nodes, const std::string& name) {
+  if (!nodes) at.fail("an array of values needs the network's variable order (only name-keyed objects are read here)");
+  for (const auto& n : *nodes)
+    if (n.name == name) return n;
+  at.fail("the network has no input node '" + name + "'");
+}
+
+struct event_layout {
+  const std::vector<input_node>* inputs = nullptr;
+  const std::vector<input_node>* sequences = nullptr;
+};
+
+json_event read_event(const json::value& e, const event_layout& layout) {
   json_event ev;
   if (auto id = e.find("event"); id && id->is_number()) ev.id = id->number();
   if (auto in = e.find("inputs"); in && !in->is_null())
-    for (const auto& [node, vars] : in->members())
+    for (const auto& [node, vars] : in->members()) {
+      if (vars.is_array()) {
+        const input_node& n = node_for(vars, layout.inputs, node);
+        std::vector<double> values;
+        flatten(vars, values);
+        if (values.size() != n.variables.size())
+          vars.fail("input '" + node + "' has " + std::to_string(n.variables.size()) + " variables, the array gives " +
+                    std::to_string(values.size()) + " values");
+        for (std::size_t i = 0; i < values.size(); ++i) ev.inputs[node][n.variables[i].name] = values[i];
+        continue;
+      }
       for (const auto& [name, val] : vars.members()) ev.inputs[node][name] = number_or_nan(val);
+    }
   if (auto seq = e.find("input_sequences"); seq && !seq->is_null())
     for (const auto& [node, steps] : seq->members()) {
       auto& columns = ev.sequences[node];
       const auto rows = steps.items();
-      for (std::size_t t = 0; t < rows.size(); ++t)
+      for (std::size_t t = 0; t < rows.size(); ++t) {
+        if (rows[t].is_array()) { // a row of values in the node's variable order
+          const input_node& n = node_for(rows[t], layout.sequences, node);
+          std::vector<double> values;
+          flatten(rows[t], values);
+          if (values.size() != n.variables.size())
+            rows[t].fail("sequence '" + node + "' has " + std::to_string(n.variables.size()) + " variables per step, step " +
+                         std::to_string(t) + " gives " + std::to_string(values.size()) + " values");
+          for (std::size_t i = 0; i < values.size(); ++i) {
+            auto& col = columns[n.variables[i].name];
+            col.resize(rows.size(), std::numeric_limits<double>::quiet_NaN());
+            col[t] = values[i];
+          }
+          continue;
+        }
         for (const auto& [name, val] : rows[t].members()) {
           auto& col = columns[name];
           col.resize(rows.size(), std::numeric_limits<double>::quiet_NaN());
           col[t] = number_or_nan(val);
         }
+      }
       if (rows.empty()) columns.clear();
     }
   return ev;
@@ -33,18 +80,20 @@ json_event read_event(const json::value& e) {
 
 } // namespace
 
-std::vector<json_event> read_json_events(const std::string& path) {
+std::vector<json_event> read_json_events(const std::string& path, const std::vector<input_node>* inputs,
+                                         const std::vector<input_node>* input_sequences) {
+  const event_layout layout{inputs, input_sequences};
   auto text = json::load_file(path);
   json::context ctx(path);
   simdjson::dom::parser parser;
   const json::value root = json::parse(parser, text, ctx);
   std::vector<json_event> events;
   if (root.is_array()) {
-    for (const auto& e : root.items()) events.push_back(read_event(e));
+    for (const auto& e : root.items()) events.push_back(read_event(e, layout));
   } else if (auto list = root.find("events")) {
-    for (const auto& e : list->items()) events.push_back(read_event(e));
+    for (const auto& e : list->items()) events.push_back(read_event(e, layout));
   } else {
-    events.push_back(read_event(root));
+    events.push_back(read_event(root, layout));
   }
   return events;
 }

@@ -21,7 +21,11 @@ struct json_event {
 };
 
 /// Reads a file of events; a single event object or a bare list is accepted too.
-std::vector<json_event> read_json_events(const std::string& path);
+/// With a model's input nodes, a node may also be given as an array in the
+/// node's variable order: a list of values (a vector node; an image as a
+/// nested (H, W, C) list, read row-major), or a list of rows (a sequence).
+std::vector<json_event> read_json_events(const std::string& path, const std::vector<input_node>* inputs = nullptr,
+                                         const std::vector<input_node>* input_sequences = nullptr);
 
 /// Evaluates every event and returns {"events": [{"event", "outputs": {output: {label: value}}}]}
 /// with 17 significant digits. Sequence outputs give one value per step.

@@ -87,10 +87,16 @@ TEST(keras_errors, files_that_are_not_keras_models) {
 TEST(keras_errors, unsupported_and_unknown_layers_are_named) {
   scratch tmp;
   const std::string arch = slurp(zoo("dips_like") / "architecture.json");
+  spit(tmp / "conv3d.json", replace(arch, "\"class_name\": \"Dense\", \"config\": {\"name\": \"dense_3\"",
+                                    "\"class_name\": \"Conv3D\", \"config\": {\"name\": \"dense_3\""));
+  EXPECT_EQ(error_of(tmp / "conv3d.json", zoo("dips_like") / "weights.h5"),
+            (tmp / "conv3d.json").string() + ": layer 'dense_3' (Conv3D): unsupported layer class 'Conv3D'");
+  // a supported layer on the wrong input names both
   spit(tmp / "conv2d.json", replace(arch, "\"class_name\": \"Dense\", \"config\": {\"name\": \"dense_3\"",
                                     "\"class_name\": \"Conv2D\", \"config\": {\"name\": \"dense_3\""));
   EXPECT_EQ(error_of(tmp / "conv2d.json", zoo("dips_like") / "weights.h5"),
-            (tmp / "conv2d.json").string() + ": layer 'dense_3' (Conv2D): unsupported layer class 'Conv2D'");
+            (tmp / "conv2d.json").string() +
+                ": layer 'dense_3' (Conv2D): a 2-D convolution needs a tensor of rank 3, the input has shape (100,)");
   spit(tmp / "custom.json", replace(arch, "\"class_name\": \"Sum\"", "\"class_name\": \"MySum\""));
   EXPECT_EQ(error_of(tmp / "custom.json", zoo("dips_like") / "weights.h5"),
             (tmp / "custom.json").string() + ": layer 'sum' (MySum): unknown custom layer (module umami.tf_tools.layers)");

@@ -45,9 +45,10 @@ void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::f
 namespace hepnn::test {
 namespace {
 
-template <typename T> void no_allocations_after_warm_up(const std::string& zoo_model) {
-  const auto dir = shared_dir() / "zoo" / zoo_model;
-  const basic_network<T> net(read_network(dir / "lwtnn.json"));
+template <typename T> void no_allocations_after_warm_up(const std::string& zoo_model, const std::string& zoo = "zoo") {
+  const auto dir = shared_dir() / zoo / zoo_model;
+  const auto vars = read_variables(dir / "variables.json");
+  const basic_network<T> net(zoo == "zoo" ? read_network(dir / "lwtnn.json") : convert_keras(dir / "model.h5", {}, &vars).network);
   const auto events = detail::read_json_events((dir / "inputs.json").string());
   const binding b = net.bind(net.native_order());
   detail::event_batch<T> all(net, events, 0, events.size());
@@ -75,6 +76,16 @@ template <typename T> void no_allocations_after_warm_up(const std::string& zoo_m
 TEST(allocations, none_after_warm_up_float32) {
   for (const char* m : {"dl1_like_functional", "dips_like", "tau_rnn", "umami_like", "gru_reset_before", "masked_gap"})
     no_allocations_after_warm_up<float>(m);
+}
+
+TEST(allocations, none_for_fixed_shapes_images_and_attention) {
+  // issue 8: every layer of the second zoo
+  for (const char* m : {"attention_block", "bidirectional", "bidirectional_ave_mul", "conv1d_fixed", "conv2d_global",
+                        "conv2d_image", "dense_on_sequence", "embedding", "fixed_flatten", "layer_norm", "prune_wrapper",
+                        "reshape_permute"}) {
+    no_allocations_after_warm_up<float>(m, "zoo2");
+    no_allocations_after_warm_up<double>(m, "zoo2");
+  }
 }
 
 TEST(allocations, none_after_warm_up_float64) {
