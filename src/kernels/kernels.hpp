@@ -74,6 +74,22 @@ template <typename T> struct gru_args {
   const std::uint8_t* keep = nullptr;
 };
 
+/// Self-attention of one event (all heads): the event's step t is row
+/// offset[t] + event of `qkv` (rows [q | k | v], q pre-scaled by 1/√key_dim)
+/// and of `out`. Masked keys get no weight; with no unmasked key the
+/// output is zero.
+template <typename T> struct attention_args {
+  const T* qkv = nullptr;
+  std::size_t ld = 0;
+  const std::size_t* offset = nullptr;
+  std::size_t event = 0, len = 0, heads = 0, key_dim = 0, value_dim = 0;
+  const std::uint8_t* keep = nullptr; ///< per row, or null
+  T* out = nullptr;
+  std::size_t ldo = 0;
+  T* scratch = nullptr;      ///< (key_dim + len) · round_up(len, row_align) values
+  std::size_t* keys = nullptr; ///< len entries
+};
+
 enum class binary_op : std::uint8_t { add, subtract, multiply, maximum, minimum };
 
 template <typename T> struct kernel_table {
@@ -103,6 +119,7 @@ template <typename T> struct kernel_table {
   /// the caller redoes those values with their defaults).
   bool (*prepare)(const T* x, std::size_t ldx, const double* offset, const double* scale, T* y, std::size_t ldy,
                   std::size_t rows, std::size_t n);
+  void (*attention)(const attention_args<T>&);
 };
 
 /// The table for the best instruction set of this CPU, or the one named by

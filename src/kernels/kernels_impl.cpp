@@ -470,9 +470,55 @@ bool prepare(const T* x, std::size_t ldx, const double* offset, const double* sc
   return !bad;
 }
 
+// Per head: the unmasked keys transposed (key_dim × keys) so that a query's
+// scores are one vectorised sweep, a softmax over each query's row, then the
+// weighted sum of the value rows.
+template <typename T> void attention(const attention_args<T>& a) {
+  std::size_t nk = 0;
+  for (std::size_t u = 0; u < a.len; ++u) {
+    const std::size_t row = a.offset[u] + a.event;
+    if (!a.keep || a.keep[row]) a.keys[nk++] = row;
+  }
+  const std::size_t qk = a.heads * a.key_dim, lds = round_up(std::max<std::size_t>(nk, 1), row_align<T>);
+  T* kt = a.scratch;
+  T* scores = kt + a.key_dim * lds;
+  for (std::size_t h = 0; h < a.heads; ++h) {
+    for (std::size_t d = 0; d < a.key_dim; ++d) {
+      T* line = kt + d * lds;
+      for (std::size_t u = 0; u < nk; ++u) line[u] = a.qkv[a.keys[u] * a.ld + qk + h * a.key_dim + d];
+      for (std::size_t u = nk; u < lds; ++u) line[u] = T(0);
+    }
+    for (std::size_t t = 0; t < a.len; ++t) {
+      const T* __restrict q = a.qkv + (a.offset[t] + a.event) * a.ld + h * a.key_dim;
+      T* __restrict s = scores + t * lds;
+      for (std::size_t u = 0; u < lds; ++u) s[u] = T(0);
+      for (std::size_t d = 0; d < a.key_dim; ++d) {
+        const T qd = q[d];
+        const T* __restrict line = kt + d * lds;
+        for (std::size_t u = 0; u < lds; ++u) s[u] += qd * line[u];
+      }
+    }
+    if (nk > 0) {
+      if constexpr (std::is_same_v<T, float>) softmax_rows(scores, a.len, nk, lds);
+      else
+        for (std::size_t t = 0; t < a.len; ++t) scalar::softmax(scores + t * lds, nk);
+    }
+    for (std::size_t t = 0; t < a.len; ++t) {
+      T* __restrict o = a.out + (a.offset[t] + a.event) * a.ldo + h * a.value_dim;
+      for (std::size_t d = 0; d < a.value_dim; ++d) o[d] = T(0);
+      const T* __restrict p = scores + t * lds;
+      for (std::size_t u = 0; u < nk; ++u) {
+        const T w = p[u];
+        const T* __restrict v = a.qkv + a.keys[u] * a.ld + 2 * qk + h * a.value_dim;
+        for (std::size_t d = 0; d < a.value_dim; ++d) o[d] += w * v[d];
+      }
+    }
+  }
+}
+
 template <typename T> constexpr kernel_table<T> make_table() {
   return {HEPNN_ISA_NAME, &gemm<T>,     &activate<T>, &lstm_cell<T>, &gru_after<T>, &gru_gates<T>,
-          &gru_blend<T>,  &rnn_cell<T>, &binary<T>,   &affine<T>,    &prepare<T>};
+          &gru_blend<T>,  &rnn_cell<T>, &binary<T>,   &affine<T>,    &prepare<T>,  &attention<T>};
 }
 
 constexpr kernel_table<float> float_table = make_table<float>();

@@ -92,6 +92,18 @@ private:
   std::vector<T> staging_;
   std::vector<int> value_of_, vector_of_, recurrent_op_;
   std::vector<int> packed_of_, rows_of_; // a node's value in the other layout, once made
+  std::map<int, std::size_t> gather_of_;  // value → the gather op that made it (tables compose)
+
+  /// A table that reads from a gather's output reads from its source instead.
+  int fold_gather(int src, std::vector<std::int32_t>& index) {
+    auto it = gather_of_.find(src);
+    if (it == gather_of_.end()) return src;
+    const op& g = p_.ops[it->second];
+    const auto& inner = std::get<op_gather>(g.body).index;
+    for (auto& k : index)
+      if (k >= 0) k = inner[static_cast<std::size_t>(k)];
+    return g.in[0];
+  }
   std::map<std::pair<std::size_t, std::size_t>, op_body> packed_; // (layer, kind tag) → packed body
   std::vector<std::vector<std::size_t>> consumers_;
   std::vector<bool> is_output_;
@@ -358,8 +370,10 @@ private:
       });
       break;
     }
+    const int from = fold_gather(src, g.index);
+    if (from != src) g.in_block = p_.values[from].rpe * p_.values[from].ld;
     const int v = new_value(false, out.back(), 0, -1, n, shapes_.nodes[n].elements() / out.back());
-    emit(std::move(g), {src}, v, n);
+    gather_of_[v] = emit(std::move(g), {from}, v, n);
     return v;
   }
 
@@ -416,8 +430,9 @@ private:
     cv.w = std::get<op_conv>(packed_[key]).w;
     cv.bias = std::get<op_conv>(packed_[key]).bias;
     cv.act = act_params::from(l.act);
+    const int from = fold_gather(src, cv.index);
     const int v = new_value(false, ls.n_out, 0, -1, n, cv.positions);
-    emit(std::move(cv), {src}, v, n, static_cast<int>(li));
+    emit(std::move(cv), {from}, v, n, static_cast<int>(li));
     return v;
   }
 

@@ -39,7 +39,9 @@ template <typename T> std::size_t scratch_elements(const plan<T>& p, const op& o
   if (auto* a = std::get_if<op_attention>(&o.body)) {
     const std::size_t rows = value_rows(o.in[0]);
     const auto& ps = packings[p.values[o.in[0]].packing];
-    return rows * (a->ldqkv + padded<T>(a->heads * a->value_dim)) + ps.steps + row_align<T>;
+    const std::size_t lds = padded<T>(std::max<std::size_t>(ps.steps, 1));
+    return rows * (a->ldqkv + padded<T>(a->heads * a->value_dim)) + (a->key_dim + ps.steps) * lds +
+           (ps.steps * sizeof(std::size_t) + sizeof(T) - 1) / sizeof(T) + row_align<T>;
   }
   return 0;
 }
@@ -631,14 +633,19 @@ template <typename T> void executor<T>::pool(const op& o, const op_pool& pl) {
   const T* x = at(o.x);
   T* y = at(o.y);
   const std::size_t ld = o.y.ld, positions = pl.start.size() - 1;
-  const binary_op bop = pl.max ? binary_op::maximum : binary_op::add;
   for (std::size_t b = 0; b < events_; ++b) {
     const T* xb = x + b * pl.in_rows * o.x.ld;
     for (std::size_t p = 0; p < positions; ++p) {
       T* out = y + (b * positions + p) * ld;
       const std::size_t first = pl.start[p], last = pl.start[p + 1];
       std::memcpy(out, xb + pl.rows[first] * o.x.ld, ld * sizeof(T));
-      for (std::size_t k = first + 1; k < last; ++k) p_.kernels->binary(bop, out, 0, xb + pl.rows[k] * o.x.ld, 0, out, 0, 1, ld);
+      for (std::size_t k = first + 1; k < last; ++k) { // short rows: a plain loop beats a kernel call per row
+        const T* row = xb + pl.rows[k] * o.x.ld;
+        if (pl.max)
+          for (std::size_t i = 0; i < ld; ++i) out[i] = row[i] > out[i] ? row[i] : out[i];
+        else
+          for (std::size_t i = 0; i < ld; ++i) out[i] += row[i];
+      }
       if (!pl.max) {
         const T inv = T(1) / static_cast<T>(last - first);
         for (std::size_t i = 0; i < ld; ++i) out[i] *= inv;
@@ -674,7 +681,7 @@ template <typename T> void executor<T>::attention(const op& o, const op_attentio
   const value_info& xv = p_.values[o.in[0]];
   const packing_state& ps = ws_.packings[xv.packing];
   const std::uint8_t* keep = xv.mask >= 0 ? ws_.mask_ptr[xv.mask] : nullptr;
-  const std::size_t rows = ps.rows, qk = a.heads * a.key_dim, vw = a.heads * a.value_dim;
+  const std::size_t rows = ps.rows, vw = a.heads * a.value_dim;
   const std::size_t ldo = padded<T>(vw);
   T* qkv = scratch();
   T* ctx = qkv + rows * a.ldqkv;
@@ -683,44 +690,15 @@ template <typename T> void executor<T>::attention(const op& o, const op_attentio
   g.x = at(o.x), g.ldx = o.x.ld, g.m = rows, g.k = a.n_in;
   g.w = p_.at(a.wqkv), g.ldw = a.ldqkv, g.n = a.ldqkv, g.bias = p_.at(a.bqkv), g.y = qkv, g.ldy = a.ldqkv;
   p_.kernels->gemm(g);
+  attention_args<T> at_args;
+  at_args.qkv = qkv, at_args.ld = a.ldqkv, at_args.offset = ps.offset.data();
+  at_args.heads = a.heads, at_args.key_dim = a.key_dim, at_args.value_dim = a.value_dim;
+  at_args.keep = keep, at_args.out = ctx, at_args.ldo = ldo;
+  at_args.scratch = score;
+  at_args.keys = reinterpret_cast<std::size_t*>(score + (a.key_dim + ps.steps) * padded<T>(std::max<std::size_t>(ps.steps, 1)));
   for (std::size_t j = 0; j < events_; ++j) {
-    const std::size_t len = ps.len[j];
-    for (std::size_t t = 0; t < len; ++t) {
-      const std::size_t qrow = ps.offset[t] + j;
-      const T* q = qkv + qrow * a.ldqkv;
-      T* out = ctx + qrow * ldo;
-      std::fill(out, out + ldo, T(0));
-      for (std::size_t h = 0; h < a.heads; ++h) {
-        // softmax over the unmasked keys: the largest score first, for stability
-        T top = -std::numeric_limits<T>::infinity();
-        for (std::size_t u = 0; u < len; ++u) {
-          const std::size_t krow = ps.offset[u] + j;
-          if (keep && !keep[krow]) continue;
-          const T* k = qkv + krow * a.ldqkv + qk + h * a.key_dim;
-          T dot = 0;
-          for (std::size_t d = 0; d < a.key_dim; ++d) dot += q[h * a.key_dim + d] * k[d];
-          score[u] = dot;
-          top = std::max(top, dot);
-        }
-        T total = 0;
-        for (std::size_t u = 0; u < len; ++u) {
-          const std::size_t krow = ps.offset[u] + j;
-          if (keep && !keep[krow]) continue;
-          score[u] = std::exp(score[u] - top);
-          total += score[u];
-        }
-        if (!(total > 0)) continue; // no unmasked key: zeros
-        const T inv = T(1) / total;
-        T* oh = out + h * a.value_dim;
-        for (std::size_t u = 0; u < len; ++u) {
-          const std::size_t krow = ps.offset[u] + j;
-          if (keep && !keep[krow]) continue;
-          const T p = score[u] * inv;
-          const T* v = qkv + krow * a.ldqkv + 2 * qk + h * a.value_dim;
-          for (std::size_t d = 0; d < a.value_dim; ++d) oh[d] += p * v[d];
-        }
-      }
-    }
+    at_args.event = j, at_args.len = ps.len[j];
+    p_.kernels->attention(at_args);
   }
   gemm_args<T> og;
   og.x = ctx, og.ldx = ldo, og.m = rows, og.k = vw;
