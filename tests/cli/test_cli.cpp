@@ -1,10 +1,13 @@
 // The hepnn tool as a user runs it: output, files, exit codes, messages.
 #include "cli/run_cli.hpp"
+#include "hepnn/variables.hpp"
+#include "workflow/json_events.hpp"
 #include "support/events.hpp"
 #include "support/shared_data.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 
 namespace hepnn::test {
@@ -25,6 +28,68 @@ TEST_F(cli, eval_reproduces_lwtnn_on_a_zoo_model) {
     EXPECT_EQ(c.values, 24u);
     EXPECT_NE(r.err.find("evaluated 24 events"), std::string::npos) << r.err;
   }
+}
+
+// Issue 15: events given as arrays in the network's variable order: an image
+// as a nested (H, W, C) list, a fixed-length sequence as a list of rows.
+TEST_F(cli, eval_takes_arrays_as_physicists_hold_their_data) {
+  for (const char* name : {"conv2d_image", "conv1d_fixed"}) {
+    SCOPED_TRACE(name);
+    const auto dir = shared_dir() / "zoo2" / name;
+    auto r = hepnn_cli("convert " + (dir / "model.h5").string() + " --variables " + (dir / "variables.json").string() +
+                       " -o " + path("net.json"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto vars = read_variables(dir / "variables.json");
+    const auto events = detail::read_json_events((dir / "inputs.json").string());
+    auto num = [](double v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.17g", v);
+      return std::string(buf);
+    };
+    std::string text = "{\"events\": [";
+    for (std::size_t e = 0; e < events.size(); ++e) {
+      text += e ? ", {" : "{";
+      if (!vars.inputs.empty()) { // 12 × 12 × 1, row-major
+        const auto& node = vars.inputs.front();
+        text += "\"inputs\": {\"" + node.name + "\": [";
+        for (std::size_t row = 0; row < 12; ++row) {
+          text += row ? ", [" : "[";
+          for (std::size_t col = 0; col < 12; ++col)
+            text += (col ? ", [" : "[") + num(events[e].inputs.at(node.name).at(node.variables[row * 12 + col].name)) + "]";
+          text += "]";
+        }
+        text += "]}";
+      } else {
+        const auto& node = vars.input_sequences.front();
+        const auto& columns = events[e].sequences.at(node.name);
+        text += "\"input_sequences\": {\"" + node.name + "\": [";
+        const std::size_t steps = columns.begin()->second.size();
+        for (std::size_t t = 0; t < steps; ++t) {
+          text += t ? ", [" : "[";
+          for (std::size_t i = 0; i < node.variables.size(); ++i)
+            text += (i ? ", " : "") + num(columns.at(node.variables[i].name)[t]);
+          text += "]";
+        }
+        text += "]}";
+      }
+      text += "}";
+    }
+    text += "]}";
+    std::ofstream(path("arrays.json")) << text;
+    r = hepnn_cli("eval " + path("net.json") + " --inputs " + path("arrays.json") + " --precision float64 -o " + path("out.json"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto c = compare(read_expected((dir / "outputs.json").string()), read_expected(path("out.json")));
+    EXPECT_LE(c.max_abs, 1e-10) << c.worst;
+    EXPECT_EQ(c.values, events.size() * vars.outputs.front().labels.size());
+  }
+  // an array of the wrong size names the node and both counts
+  std::ofstream(path("bad.json")) << R"({"events": [{"inputs": {"jet_image": [1, 2, 3]}}]})";
+  const auto dir = shared_dir() / "zoo2" / "conv2d_image";
+  auto r = hepnn_cli("convert " + (dir / "model.h5").string() + " --variables " + (dir / "variables.json").string() + " -o " + path("img.json"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = hepnn_cli("eval " + path("img.json") + " --inputs " + path("bad.json"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("input 'jet_image' has 144 variables, the array gives 3 values"), std::string::npos) << r.err;
 }
 
 TEST_F(cli, eval_prints_17_significant_digits) {
