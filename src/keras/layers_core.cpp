@@ -99,7 +99,7 @@ std::vector<tensor_state> batch_norm(builder& b, const call& c) {
 std::vector<tensor_state> prelu(builder& b, const call& c) {
   const auto ws = b.fetch(c);
   const tensor& alpha = need(b, c, ws, {"alpha"});
-  if (alpha.data.size() != width_of(c) || alpha.shape.back() != width_of(c))
+  if (alpha.shape.empty() || alpha.data.size() != width_of(c) || alpha.shape.back() != width_of(c))
     b.fail(c, "alpha has shape " + shape_text(alpha) + ": only one slope per feature is supported");
   layer l;
   l.kind = layer_kind::prelu;

@@ -84,13 +84,14 @@ template <typename T, int NV, int INIT, bool RELU> void panel(const gemm_args<T>
   }
 }
 
-// One row: a streaming matrix-vector product. Narrow blocks split the k loop
-// into U interleaved partial sums so that at least 8 FMAs are in flight
-// (latency 4 × 2 pipes); otherwise a 1-vector output layer would wait on one
-// dependency chain.
+// One row: a streaming matrix-vector product. It sums over k in the same
+// order as the batch kernel (one accumulator per output vector), so a score
+// does not depend on how many events were evaluated with it; splitting k
+// into partial sums would hide FMA latency for narrow layers but round
+// differently.
 template <typename T, int NV, int INIT, bool RELU> inline void matvec_block(const gemm_args<T>& a, std::size_t col) {
   constexpr std::size_t L = lanes<T>;
-  constexpr int U = NV >= 6 ? 1 : NV >= 3 ? 2 : NV == 2 ? 4 : 8;
+  constexpr int U = 1;
   vec<T> acc[U][NV];
   for (int v = 0; v < NV; ++v) {
     if constexpr (INIT == from_c) acc[0][v] = load(a.c + col + v * L);
@@ -260,23 +261,12 @@ void softmax_rows(float* y, std::size_t rows, std::size_t n, std::size_t ld) {
   const vec<float> neg_inf = splat(-__builtin_inff());
   for (std::size_t r = 0; r < rows; ++r) {
     float* row = y + r * ld;
-    if (n <= L && rows > 1) { // a batch of a few class probabilities: rows overlap, shuffles are cheap
+    if (n <= L) { // a few class probabilities: one vector (the same arithmetic for one event as for many)
       const auto live = idx < float(n);
       const vec<float> x = live ? load(row) : neg_inf;
       vec<float> e = vexp(x - fold_lanes<L>(x, true));
       e = live ? e : vec<float>{};
       store(row, e * vrecip(fold_lanes<L>(e, false)));
-      continue;
-    }
-    if (n <= L) { // one row of a few class probabilities: short dependency chains
-      float top = row[0];
-      for (std::size_t i = 1; i < n; ++i) top = row[i] > top ? row[i] : top;
-      const auto live = idx < float(n);
-      vec<float> e = vexp((live ? load(row) : neg_inf) - top);
-      e = live ? e : vec<float>{};
-      float total = 0;
-      for (std::size_t i = 0; i < n; ++i) total += e[i];
-      store(row, e * (1.0f / total));
       continue;
     }
     vec<float> top = neg_inf;

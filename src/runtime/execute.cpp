@@ -53,12 +53,12 @@ double executor<T>::replace(double x, bool sequence, std::size_t node, std::size
                             std::size_t step) const {
   const input_prep& pr = (sequence ? p_.sequence_prep : p_.vector_prep)[node];
   if (p_.replace_defaults && pr.has_default[var]) return pr.fallback[var];
-  if (std::isnan(x) && p_.nan_is_error) {
+  if (p_.nan_is_error) { // ±inf without a default is as wrong as NaN: the scores would be NaN
     const input_node& in = (sequence ? p_.input_sequences : p_.inputs)[node];
     std::string where = "event " + std::to_string(event);
     if (sequence) where += ", step " + std::to_string(step);
-    throw input_error(p_.source + ": input '" + in.name + "' variable '" + in.variables[var].name +
-                      "' is NaN and has no default (" + where + ")");
+    throw input_error(p_.source + ": input '" + in.name + "' variable '" + in.variables[var].name + "' is " +
+                      (std::isnan(x) ? "NaN" : x > 0 ? "+inf" : "-inf") + " and has no default (" + where + ")");
   }
   return x;
 }

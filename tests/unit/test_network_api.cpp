@@ -199,6 +199,13 @@ TYPED_TEST(api, nan_and_infinity_take_the_default_or_fail) {
   } catch (const input_error& e) {
     EXPECT_STREQ(e.what(), "graph.json: input 'tracks' variable 'd0' is NaN and has no default (event 0, step 1)");
   }
+  // ±inf without a default follows the same rule as NaN (it would give NaN scores silently)
+  try {
+    net.compute_all({{"jet", {{"pt", -std::numeric_limits<double>::infinity()}, {"eta", 0.0}}}}, tracks);
+    FAIL();
+  } catch (const input_error& e) {
+    EXPECT_STREQ(e.what(), "graph.json: input 'jet' variable 'pt' is -inf and has no default (event 0)");
+  }
   network_options pass;
   pass.nan = nan_policy::pass;
   const basic_network<TypeParam> lenient(parse_network(graph_example, "graph.json"), pass);

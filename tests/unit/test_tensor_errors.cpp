@@ -97,5 +97,18 @@ TEST(tensor_errors, sizes_beyond_the_limits_are_refused_before_allocating) {
             std::string::npos);
 }
 
+TEST(tensor_errors, nested_self_concatenations_stop_at_the_width_limit) {
+  // each node joins the previous one with itself: the width doubles 40 times
+  std::string nodes = R"([{"type": "input", "sources": [0], "size": 4})";
+  for (int k = 1; k <= 40; ++k)
+    nodes += R"(, {"type": "concatenate", "sources": [)" + std::to_string(k - 1) + ", " + std::to_string(k - 1) + "]}";
+  nodes += "]";
+  const std::string json = R"({"inputs": [{"name": "x", "variables": [{"name": "a", "offset": 0, "scale": 1},
+      {"name": "b", "offset": 0, "scale": 1}, {"name": "c", "offset": 0, "scale": 1}, {"name": "d", "offset": 0, "scale": 1}]}],
+      "input_sequences": [], "nodes": )" + nodes + R"(, "layers": [], "outputs": {"out": {"node_index": 40, "labels": ["a"]}}})";
+  EXPECT_NE(error_of(json).find("/nodes/23 (concatenate): shape (33554432,) has 33554432 elements per event, more than the limit 16777216"),
+            std::string::npos) << error_of(json);
+}
+
 } // namespace
 } // namespace hepnn
