@@ -171,6 +171,7 @@ std::vector<incompatibility> lwtnn_incompatibilities(const model& m) {
       break;
     default: break;
     }
+    if (m.nodes[n].per_step) out.push_back({static_cast<int>(n), -1, "lwtnn joins sequences by their last steps, not step by step"});
   }
   const auto shapes = detail::analyse(m);
   for (std::size_t i = 0; i < m.layers.size(); ++i) {

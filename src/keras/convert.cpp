@@ -166,8 +166,10 @@ conversion convert_keras(const std::filesystem::path& model_path, const std::fil
   }
   if (options.lwtnn)
     for (const auto& bad : lwtnn_incompatibilities(m)) {
-      const auto& o = bad.node >= 0 ? b.node_origins()[static_cast<std::size_t>(bad.node)]
-                                    : b.layer_origins()[static_cast<std::size_t>(bad.layer)];
+      // nodes added for the outputs (a flattened image) have no Keras layer of their own
+      const auto& origins = bad.node >= 0 ? b.node_origins() : b.layer_origins();
+      const std::size_t at = static_cast<std::size_t>(bad.node >= 0 ? bad.node : bad.layer);
+      const origin o = at < origins.size() ? origins[at] : origin{"(output)", "flattened output"};
       throw config_error(source + ": layer '" + o.layer + "' (" + o.class_name + "): " + bad.what +
                          "; without --lwtnn hepnn writes a network file that evaluates it exactly");
     }

@@ -8,6 +8,7 @@
 #include "support/shared_data.hpp"
 
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 namespace hepnn::test {
@@ -130,6 +131,25 @@ TEST(keras_errors, variables_that_do_not_match_the_model) {
   dips.outputs[0].labels.pop_back();
   EXPECT_NE(error_of(zoo("dips_like") / "model.h5", {}, &dips).find("has 2 labels but Keras output 0 has width 3"),
             std::string::npos);
+}
+
+// Issue 8: lwtnn has no convolution over fixed shapes, pooling, Bidirectional,
+// LayerNormalization, attention or step-wise merges; a pruned Dense is a
+// Dense, and Dense per step with a sum is lwtnn's time_distributed + sum.
+TEST(keras_lwtnn_mode, refuses_the_layers_of_the_second_zoo_by_name) {
+  for (const auto& name : cases_with(shared_dir() / "zoo2", {"model.h5", "variables.json"})) {
+    SCOPED_TRACE(name);
+    const auto dir = shared_dir() / "zoo2" / name;
+    const auto vars = read_variables(dir / "variables.json");
+    const std::string e = error_of(dir / "model.h5", {}, &vars, true);
+    if (name == "prune_wrapper" || name == "dense_on_sequence") { // Dense layers and lwtnn's time_distributed + sum
+      EXPECT_EQ(e, "no error");
+      continue;
+    }
+    EXPECT_EQ(e.rfind((dir / "model.h5").string() + ": layer '", 0), 0u) << e;
+    EXPECT_NE(e.find("without --lwtnn hepnn writes a network file that evaluates it exactly"), std::string::npos) << e;
+    std::cout << "[--lwtnn] " << name << ": " << e.substr(e.find("layer '")) << "\n";
+  }
 }
 
 TEST(keras_lwtnn_mode, refuses_what_lwtnn_would_evaluate_differently) {
