@@ -267,7 +267,8 @@ void read_slab(const file& f, const std::string& where, std::int64_t dataset, st
                       " (damaged or truncated file?)");
 }
 
-void group::read_rows(const std::string& dataset, std::size_t first, std::size_t count, std::vector<double>& out) const {
+void group::read_rows(const std::string& dataset, std::size_t first, std::size_t count, std::vector<double>& out,
+                      std::optional<std::size_t> slots) const {
   dataset_info in;
   const handle d = open_dataset(dataset, in);
   if (!in.is_float && !in.is_integer) file_->fail(where(dataset), "not a numeric dataset");
@@ -276,6 +277,8 @@ void group::read_rows(const std::string& dataset, std::size_t first, std::size_t
     file_->fail(where(dataset), "rows " + std::to_string(first) + ".." + std::to_string(first + count) + " are past the end (" +
                                     std::to_string(in.shape[0]) + " rows)");
   const std::size_t width = in.shape.size() == 2 ? in.shape[1] : 1;
+  if (slots && width != *slots)
+    file_->fail(where(dataset), std::to_string(width) + " entries per row where " + std::to_string(*slots) + " are expected");
   out.resize(count * width);
   if (!out.empty()) read_slab(*file_, where(dataset), d.get(), H5T_NATIVE_DOUBLE, first, count, width, out.data());
 }

@@ -65,8 +65,11 @@ public:
   /// A numeric dataset converted to double, row-major.
   std::vector<double> read(const std::string& dataset, dataset_info* shape = nullptr) const;
   /// Rows [first, first + count) of a numeric dataset of rank 1 or 2 (all of
-  /// the second dimension), converted to double, row-major.
-  void read_rows(const std::string& dataset, std::size_t first, std::size_t count, std::vector<double>& out) const;
+  /// the second dimension), converted to double, row-major. With `slots`,
+  /// the dataset must have exactly that many entries per row (throws naming
+  /// it otherwise), so `out` holds count × slots values.
+  void read_rows(const std::string& dataset, std::size_t first, std::size_t count, std::vector<double>& out,
+                 std::optional<std::size_t> slots = std::nullopt) const;
   /// A 1-D dataset of strings (fixed or variable length; trailing NULs stripped).
   std::vector<std::string> read_strings(const std::string& dataset) const;
 

@@ -47,10 +47,10 @@ public:
 
   /// Candidates first .. first + n - 1; valid until the next call.
   const std::vector<candidate>& read(std::size_t first, std::size_t n) {
-    root_.read_rows("TauJets/nTracks", first, n, n_tracks_);
-    for (auto& c : scalars_) root_.read_rows(c.dataset, first, n, c.values);
-    for (auto& c : tracks_) root_.read_rows(c.dataset, first, n, c.values);
-    for (auto& c : clusters_) root_.read_rows(c.dataset, first, n, c.values);
+    root_.read_rows("TauJets/nTracks", first, n, n_tracks_, 1);
+    for (auto& c : scalars_) root_.read_rows(c.dataset, first, n, c.values, 1);
+    for (auto& c : tracks_) root_.read_rows(c.dataset, first, n, c.values, track_width_);
+    for (auto& c : clusters_) root_.read_rows(c.dataset, first, n, c.values, cluster_width_);
     fill(tracks_, n * track_width_, track_objects_);
     fill(clusters_, n * cluster_width_, cluster_objects_);
     candidates_.assign(n, candidate{});
@@ -81,11 +81,20 @@ private:
   template <typename Object>
   std::size_t add_objects(const std::vector<std::string>& names, const std::string& group, float Object::*(*member_of)(std::string_view),
                           const char* kind, std::vector<column<Object>>& out) const {
+    // every dataset of a group must have the same slots per candidate
     std::size_t width = 0;
+    std::string first;
     for (const auto& name : names) {
       const auto member = member_of(name);
       if (!member) throw config_error(std::string("tau candidates: unknown ") + kind + " field '" + name + "'");
-      width = check(group + name, 2, std::string("the networks' ") + kind + " inputs");
+      const std::size_t w = check(group + name, 2, std::string("the networks' ") + kind + " inputs");
+      if (first.empty()) {
+        width = w, first = group + name;
+      } else if (w != width) {
+        f_.fail("/" + group + name, std::to_string(w) + " " + kind + " slots per candidate, but /" + first + " has " +
+                                        std::to_string(width) + " (the datasets of /" + group.substr(0, group.size() - 1) +
+                                        " must agree)");
+      }
       out.push_back({group + name, member, {}});
     }
     return width;
@@ -94,6 +103,9 @@ private:
   template <typename Object>
   static void fill(const std::vector<column<Object>>& columns, std::size_t slots, std::vector<Object>& objects) {
     objects.assign(slots, Object{});
+    for (const auto& c : columns)
+      if (c.values.size() < slots) throw error("tau candidates: /" + c.dataset + " read " + std::to_string(c.values.size()) +
+                                               " values for " + std::to_string(slots) + " slots");
     for (const auto& c : columns)
       for (std::size_t i = 0; i < slots; ++i) objects[i].*(c.member) = static_cast<float>(c.values[i]);
   }

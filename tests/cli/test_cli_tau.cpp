@@ -132,6 +132,20 @@ TEST_F(tau_cli, a_truncated_candidate_file_keeps_the_old_scores) {
   EXPECT_EQ(text, "earlier");
 }
 
+TEST_F(tau_cli, cluster_datasets_with_different_slot_counts_are_refused) {
+  // dPhi is read last (it once set the slot count of every cluster field), et first
+  for (const std::string narrow : {"dPhi", "et"}) {
+    fs::copy_file(candidates(), path("odd.h5"), fs::copy_options::overwrite_existing);
+    write_dataset(path("odd.h5"), "TauClusters/" + narrow, {500, 3}, std::vector<double>(1500, 1.0), false);
+    const auto r = hepnn_cli(tauid(path("odd.h5"), path("scores.h5")));
+    EXPECT_EQ(r.status, 1) << narrow << ": " << r.err;
+    EXPECT_NE(r.err.find("odd.h5: /TauClusters/"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("cluster slots per candidate, but /TauClusters/"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("/TauClusters/" + narrow), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(path("scores.h5")));
+  }
+}
+
 TEST_F(tau_cli, usage_mistakes_exit_2) {
   EXPECT_EQ(hepnn_cli("tauid " + candidates() + " -o x.h5").status, 2);
   EXPECT_EQ(hepnn_cli("varspec --model m.h5").status, 2);

@@ -76,6 +76,7 @@ void write_dataset(const std::string& path, const std::string& name, const std::
   const hid_t f = truncate_file ? H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)
                                 : H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   if (f < 0) throw std::runtime_error("cannot open " + path);
+  if (!truncate_file && H5Lexists(f, name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(f, name.c_str(), H5P_DEFAULT); // replaced
   std::vector<hsize_t> d(dims.begin(), dims.end());
   std::vector<float> v(values.begin(), values.end());
   const hid_t space = H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr);

@@ -21,7 +21,8 @@ void write_table(const std::string& path, const std::string& name, std::size_t r
 
 namespace hepnn::test {
 
-/// Writes (or adds to) `path`: a float32 dataset `name` (intermediate groups created).
+/// Writes (or adds to) `path`: a float32 dataset `name` (intermediate groups
+/// created; an existing dataset of that name is replaced).
 void write_dataset(const std::string& path, const std::string& name, const std::vector<std::size_t>& dims,
                    const std::vector<double>& values, bool truncate_file);
 
