@@ -102,14 +102,17 @@ void run(const score_options& o, scoring_info& info, const std::function<void(co
       const auto& rows = tracks->fetch(first, n, track_fields);
       track_values.clear();
       track_row.resize(nt);
+      // tracks are counted, not derived from the values: a sequence may read no track field
+      std::size_t valid = 0;
       for (std::size_t j = 0; j < n; ++j) {
         for (std::size_t s = 0; s < width; ++s) {
           const std::size_t e = j * width + s;
           if (rows.value(e, nt - 1) == 0) continue;
           rows.convert(e, track_row.data());
           track_values.insert(track_values.end(), track_row.begin(), track_row.end() - 1);
+          ++valid;
         }
-        offsets[j + 1] = track_values.size() / (nt - 1);
+        offsets[j + 1] = valid;
       }
       info.tracks_seen += offsets[n];
     }
