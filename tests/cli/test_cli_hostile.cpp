@@ -36,5 +36,44 @@ TEST_F(hostile_cli, a_track_sequence_without_variables_scores_and_counts_tracks)
   EXPECT_EQ(s.columns[0], (std::vector<double>{5e4, 6e4}));
 }
 
+
+/// Nine levels of ten aliases each: 10^9 scalars once expanded.
+std::string billion_laughs(const std::string& key) {
+  std::string text = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (int i = 1; i <= 9; ++i) {
+    const std::string prev = "*l" + std::to_string(i - 1);
+    text += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) text += (k ? ", " : "") + prev;
+    text += "]\n";
+  }
+  return text + key + ": *l9\n";
+}
+
+TEST_F(hostile_cli, self_referencing_yaml_aliases_are_refused_naming_the_file) {
+  std::ofstream(path("scale.json")) << "{}";
+  std::ofstream(path("vars.yaml")) << "train_variables: &a\n  jets: *a\n";
+  auto r = hepnn_cli("vardict -s " + path("scale.json") + " -v " + path("vars.yaml") + " -t dl1 -o " + path("out.json"));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("vars.yaml: 'train_variables/jets/jets/"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nested more than 64 levels deep"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(path("out.json")));
+  std::ofstream(path("config.yaml")) << "input_file: &x [*x]\n";
+  r = hepnn_cli("check -c " + path("config.yaml"));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("config.yaml: 'input_file/0/0/"), std::string::npos) << r.err;
+}
+
+TEST_F(hostile_cli, nested_yaml_aliases_stop_at_the_expansion_limit) {
+  std::ofstream(path("scale.json")) << "{}";
+  std::ofstream(path("vars.yaml")) << billion_laughs("train_variables");
+  auto r = hepnn_cli("vardict -s " + path("scale.json") + " -v " + path("vars.yaml") + " -t dl1 -o " + path("out.json"));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("vars.yaml: the document expands to more than 100000 nodes"), std::string::npos) << r.err;
+  std::ofstream(path("config.yaml")) << billion_laughs("class_labels");
+  r = hepnn_cli("check -c " + path("config.yaml"));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("config.yaml: the document expands to more than 100000 nodes"), std::string::npos) << r.err;
+}
+
 } // namespace
 } // namespace hepnn::test
