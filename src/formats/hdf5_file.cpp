@@ -46,6 +46,8 @@ std::vector<std::string> strings_of(hid_t obj, hid_t type, hid_t space, bool att
   const hssize_t n = H5Sget_simple_extent_npoints(space);
   std::vector<std::string> out;
   if (n <= 0) return out;
+  if (static_cast<std::size_t>(n) > max_values)
+    f.fail(where, std::to_string(n) + " strings: more than the limit of " + std::to_string(max_values));
   if (H5Tis_variable_str(type) > 0) {
     handle mem(H5Tcopy(H5T_C_S1));
     H5Tset_size(mem.get(), H5T_VARIABLE);
@@ -58,10 +60,14 @@ std::vector<std::string> strings_of(hid_t obj, hid_t type, hid_t space, bool att
     return out;
   }
   const std::size_t size = H5Tget_size(type);
+  const std::size_t bytes = checked_mul(size, static_cast<std::size_t>(n), f, where);
+  if (bytes > max_read_bytes)
+    f.fail(where, std::to_string(n) + " strings of " + std::to_string(size) + " bytes: more than the limit of " +
+                      std::to_string(max_read_bytes) + " bytes");
   handle mem(H5Tcopy(H5T_C_S1));
   H5Tset_size(mem.get(), size);
   H5Tset_strpad(mem.get(), H5T_STR_NULLPAD);
-  std::vector<char> buf(size * static_cast<std::size_t>(n) + 1, '\0');
+  std::vector<char> buf(bytes + 1, '\0');
   herr_t rc = attribute ? H5Aread(obj, mem.get(), buf.data()) : H5Dread(obj, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
   if (rc < 0) f.fail(where, "cannot read the strings");
   for (hssize_t i = 0; i < n; ++i) out.push_back(strip(std::string(buf.data() + static_cast<std::size_t>(i) * size, size)));
@@ -71,6 +77,13 @@ std::vector<std::string> strings_of(hid_t obj, hid_t type, hid_t space, bool att
 } // namespace
 
 void quiet() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+std::size_t checked_mul(std::size_t a, std::size_t b, const file& f, const std::string& where) {
+  std::size_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r))
+    f.fail(where, "the size " + std::to_string(a) + " x " + std::to_string(b) + " does not fit in memory (damaged file?)");
+  return r;
+}
 
 handle& handle::operator=(handle&& o) noexcept {
   if (this != &o) {
@@ -247,7 +260,10 @@ std::vector<double> group::read(const std::string& dataset, dataset_info* shape)
   const handle d = open_dataset(dataset, in);
   if (!in.is_float && !in.is_integer) file_->fail(where(dataset), "not a numeric dataset");
   std::size_t n = 1;
-  for (std::size_t k : in.shape) n *= k;
+  for (std::size_t k : in.shape) n = checked_mul(n, k, *file_, where(dataset));
+  if (n > max_values)
+    file_->fail(where(dataset), std::to_string(n) + " values: more than the limit of " + std::to_string(max_values) +
+                                    " for a dataset read whole");
   std::vector<double> out(n);
   if (n && H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
     file_->fail(where(dataset), "cannot read the dataset (damaged or truncated file?)");
@@ -273,13 +289,19 @@ void group::read_rows(const std::string& dataset, std::size_t first, std::size_t
   const handle d = open_dataset(dataset, in);
   if (!in.is_float && !in.is_integer) file_->fail(where(dataset), "not a numeric dataset");
   if (in.shape.empty() || in.shape.size() > 2) file_->fail(where(dataset), "expected 1 or 2 dimensions");
-  if (first + count > in.shape[0])
+  if (count > in.shape[0] || first > in.shape[0] - count)
     file_->fail(where(dataset), "rows " + std::to_string(first) + ".." + std::to_string(first + count) + " are past the end (" +
                                     std::to_string(in.shape[0]) + " rows)");
   const std::size_t width = in.shape.size() == 2 ? in.shape[1] : 1;
   if (slots && width != *slots)
     file_->fail(where(dataset), std::to_string(width) + " entries per row where " + std::to_string(*slots) + " are expected");
-  out.resize(count * width);
+  if (width > max_slots)
+    file_->fail(where(dataset), std::to_string(width) + " entries per row: more than the limit of " + std::to_string(max_slots));
+  const std::size_t n = checked_mul(count, width, *file_, where(dataset));
+  if (n > max_read_bytes / sizeof(double))
+    file_->fail(where(dataset), "reading " + std::to_string(count) + " rows of " + std::to_string(width) + " entries at once needs more than " +
+                                    std::to_string(max_read_bytes) + " bytes");
+  out.resize(n);
   if (!out.empty()) read_slab(*file_, where(dataset), d.get(), H5T_NATIVE_DOUBLE, first, count, width, out.data());
 }
 

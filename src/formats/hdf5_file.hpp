@@ -39,6 +39,18 @@ struct dataset_info {
 
 class file;
 
+// ---- limits on sizes taken from files (docs/workflows.md, "Limits") -------
+
+/// Entries per row of a 2-D dataset or table (tracks, clusters per jet or tau).
+inline constexpr std::size_t max_slots = 100'000;
+/// Bytes of one chunked read; scoring reads fewer rows at a time to stay below.
+inline constexpr std::size_t max_read_bytes = std::size_t{256} << 20;
+/// Values of a dataset read whole (weights, preprocessing, a score column).
+inline constexpr std::size_t max_values = std::size_t{1} << 28;
+
+/// a × b, or a config_error naming `where` in `f` when it overflows.
+std::size_t checked_mul(std::size_t a, std::size_t b, const file& f, const std::string& where);
+
 /// A group inside a file (the root group too).
 class group {
 public:

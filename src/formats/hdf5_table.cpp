@@ -70,6 +70,9 @@ table::table(const file& f, const std::string& path) : file_(&f), path_(absolute
   H5Sget_simple_extent_dims(space.get(), dims, nullptr);
   rows_ = static_cast<std::size_t>(dims[0]);
   width_ = rank == 2 ? static_cast<std::size_t>(dims[1]) : 1;
+  if (width_ > max_slots)
+    fail(std::to_string(width_) + " entries per row: more than the limit of " + std::to_string(max_slots));
+  row_bytes_ = H5Tget_size(type.get());
   const int n = H5Tget_nmembers(type.get());
   for (int i = 0; i < n; ++i) {
     char* name = H5Tget_member_name(type.get(), static_cast<unsigned>(i));
@@ -83,6 +86,12 @@ table::table(const file& f, const std::string& path) : file_(&f), path_(absolute
 }
 
 void table::fail(const std::string& message) const { file_->fail(path_, message); }
+
+std::size_t table::rows_per_read(std::size_t wanted) const noexcept {
+  // raw rows plus every field as a double, per entry
+  const std::size_t per_row = width_ * (row_bytes_ + 8 * fields_.size()) + 1;
+  return std::clamp<std::size_t>(max_read_bytes / per_row, 1, std::max<std::size_t>(wanted, 1));
+}
 
 std::vector<std::string> table::field_names() const {
   std::vector<std::string> names;
@@ -107,7 +116,7 @@ void table::require(const std::vector<std::string>& names, const std::string& pu
 
 const table::rows_view& table::fetch(std::size_t first, std::size_t count, const std::vector<std::string>& names) const {
   require(names, "reading");
-  if (first + count > rows_) fail("rows " + std::to_string(first) + ".." + std::to_string(first + count) + " are past the end");
+  if (count > rows_ || first > rows_ - count) fail("rows " + std::to_string(first) + ".." + std::to_string(first + count) + " are past the end");
   // HDF5 reads the wanted members in their own (native) types, packed: a
   // plain copy per member, far faster than its conversions to double
   handle file_type(H5Dget_type(dataset_.get()));
@@ -133,11 +142,15 @@ const table::rows_view& table::fetch(std::size_t first, std::size_t count, const
     natives.push_back(std::move(native));
   }
   view_.row_ = row;
-  view_.n_ = count * width_;
+  view_.n_ = checked_mul(count, width_, *file_, path_);
   if (view_.n_ == 0 || names.empty()) return view_; // nothing to read
   handle mem(H5Tcreate(H5T_COMPOUND, row));
   for (std::size_t i = 0; i < names.size(); ++i) H5Tinsert(mem.get(), names[i].c_str(), view_.slots_[i].offset, natives[i].get());
-  buffer_.resize(view_.n_ * row);
+  const std::size_t bytes = checked_mul(view_.n_, row, *file_, path_);
+  if (bytes > max_read_bytes)
+    fail("reading " + std::to_string(count) + " rows at once needs " + std::to_string(bytes) + " bytes, more than the limit of " +
+         std::to_string(max_read_bytes));
+  buffer_.resize(bytes);
   read_slab(*file_, path_, dataset_.get(), mem.get(), first, count, width_, buffer_.data());
   view_.data_ = buffer_.data();
   return view_;

@@ -34,6 +34,9 @@ public:
   const std::vector<table_field>& fields() const noexcept { return fields_; }
   std::vector<std::string> field_names() const;
   const table_field* find(const std::string& name) const;
+  /// How many rows to read at a time, at most `wanted` and at least 1, so
+  /// that a read (and its values as doubles) stays within max_read_bytes.
+  std::size_t rows_per_read(std::size_t wanted) const noexcept;
 
   /// Checks that every name is a numeric or boolean field; throws a
   /// config_error naming the file, the dataset and the field otherwise.
@@ -68,7 +71,7 @@ private:
   const file* file_;
   std::string path_;
   handle dataset_;
-  std::size_t rows_ = 0, width_ = 1;
+  std::size_t rows_ = 0, width_ = 1, row_bytes_ = 0;
   std::vector<table_field> fields_;
   mutable std::vector<unsigned char> buffer_; ///< raw rows of the last read (a table is not shared between threads)
   mutable rows_view view_;

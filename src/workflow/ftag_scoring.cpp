@@ -90,7 +90,10 @@ void run(const score_options& o, scoring_info& info, const std::function<void(co
   std::vector<std::size_t> offsets;
   std::vector<T> scores;
   std::vector<int> n_tracks;
-  const std::size_t nt = track_fields.size(), width = tracks ? tracks->width() : 0, chunk = std::max<std::size_t>(o.chunk, 1);
+  // memory stays bounded whatever the file declares: fewer jets per chunk for wide track tables
+  std::size_t chunk = jets.rows_per_read(o.chunk);
+  if (tracks) chunk = tracks->rows_per_read(chunk);
+  const std::size_t nt = track_fields.size(), width = tracks ? tracks->width() : 0;
   for (std::size_t first = 0; first < jets.rows(); first += chunk) {
     const std::size_t n = std::min(chunk, jets.rows() - first);
     jets.read(first, n, tagger.jet_fields(), jet_values);
@@ -209,10 +212,13 @@ scored_jets score_jets(const score_options& o) { return o.float64 ? collect<doub
 namespace {
 
 /// Columns of an open table, one vector per field (first slot of 2-D tables).
-std::vector<std::vector<double>> columns_of(const h5::table& t, const std::vector<std::string>& fields) {
+std::vector<std::vector<double>> columns_of(const h5::table& t, const std::vector<std::string>& fields, const h5::file& f) {
+  if (h5::checked_mul(t.rows(), fields.size(), f, t.path()) > h5::max_values)
+    f.fail(t.path(), std::to_string(t.rows()) + " rows of " + std::to_string(fields.size()) + " fields: more than the limit of " +
+                         std::to_string(h5::max_values) + " values read at once");
   std::vector<std::vector<double>> cols(fields.size(), std::vector<double>(t.rows()));
   std::vector<double> buf;
-  const std::size_t chunk = 65536;
+  const std::size_t chunk = t.rows_per_read(65536);
   for (std::size_t first = 0; first < t.rows(); first += chunk) {
     const std::size_t n = std::min(chunk, t.rows() - first);
     t.read(first, n, fields, buf);
@@ -227,7 +233,7 @@ std::vector<std::vector<double>> columns_of(const h5::table& t, const std::vecto
 std::vector<std::vector<double>> read_jet_columns(const std::filesystem::path& file, const std::string& dataset,
                                                   const std::vector<std::string>& fields) {
   const auto f = h5::file::open(file.string());
-  return columns_of(h5::table(f, dataset), fields);
+  return columns_of(h5::table(f, dataset), fields, f);
 }
 
 score_file read_score_file(const std::filesystem::path& path) {
@@ -239,7 +245,7 @@ score_file read_score_file(const std::filesystem::path& path) {
   auto fields = s.names;
   const bool counts = jets.find(n_tracks_field) != nullptr;
   if (counts) fields.push_back(n_tracks_field);
-  s.columns = columns_of(jets, fields);
+  s.columns = columns_of(jets, fields, f);
   if (counts) {
     for (double v : s.columns.back()) s.n_tracks.push_back(static_cast<int>(v));
     s.columns.pop_back();

@@ -9,6 +9,7 @@
 #include "workflow/files.hpp"
 #include "workflow/tau_calculators.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -44,6 +45,12 @@ public:
   }
 
   std::size_t rows() const { return rows_; }
+  /// Candidates per read, at most `wanted`, so that a chunk's values and objects stay within h5::max_read_bytes.
+  std::size_t rows_per_read(std::size_t wanted) const {
+    const std::size_t per_row = (track_width_ * (sizeof(track) + 8 * tracks_.size()) +
+                                 cluster_width_ * (sizeof(cluster) + 8 * clusters_.size()) + sizeof(candidate) + 8 * (scalars_.size() + 1));
+    return std::clamp<std::size_t>(h5::max_read_bytes / per_row, 1, std::max<std::size_t>(wanted, 1));
+  }
 
   /// Candidates first .. first + n - 1; valid until the next call.
   const std::vector<candidate>& read(std::size_t first, std::size_t n) {
@@ -88,6 +95,9 @@ private:
       const auto member = member_of(name);
       if (!member) throw config_error(std::string("tau candidates: unknown ") + kind + " field '" + name + "'");
       const std::size_t w = check(group + name, 2, std::string("the networks' ") + kind + " inputs");
+      if (w > h5::max_slots)
+        f_.fail("/" + group + name, std::to_string(w) + " " + kind + " slots per candidate: more than the limit of " +
+                                        std::to_string(h5::max_slots));
       if (first.empty()) {
         width = w, first = group + name;
       } else if (w != width) {
@@ -133,7 +143,7 @@ void run(const score_options& o, const std::function<void(const std::vector<eval
   candidate_file reader(o.input, ev.scalar_fields(), ev.track_fields(), ev.cluster_fields());
   workspace ws;
   std::vector<evaluation> results;
-  const std::size_t chunk = std::max<std::size_t>(o.chunk, 1);
+  const std::size_t chunk = reader.rows_per_read(o.chunk);
   for (std::size_t first = 0; first < reader.size(); first += chunk) {
     const std::size_t n = std::min(chunk, reader.size() - first);
     const auto& candidates = reader.read(first, n);
@@ -198,6 +208,7 @@ candidate_file::candidate_file(const std::filesystem::path& path, const std::vec
     : impl_(std::make_unique<impl>(path, scalar_fields, track_fields, cluster_fields)) {}
 candidate_file::~candidate_file() = default;
 std::size_t candidate_file::size() const noexcept { return impl_->reader.rows(); }
+std::size_t candidate_file::rows_per_read(std::size_t wanted) const { return impl_->reader.rows_per_read(wanted); }
 const std::vector<candidate>& candidate_file::read(std::size_t first, std::size_t n) { return impl_->reader.read(first, n); }
 
 score_summary score_candidates(const score_options& o) { return o.float64 ? write<double>(o) : write<float>(o); }

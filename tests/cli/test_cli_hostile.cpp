@@ -37,6 +37,29 @@ TEST_F(hostile_cli, a_track_sequence_without_variables_scores_and_counts_tracks)
 }
 
 
+TEST_F(hostile_cli, a_track_table_declaring_too_many_slots_is_refused_before_allocating) {
+  // (2000, 1e8) tracks: 12 TB if read as declared; the file itself is tiny
+  std::ofstream(path("net.json")) << no_track_variables;
+  declare_table(path("n.h5"), "jets", 2000, 1, {{"pt_btagJes", "f4", {}}, {"absEta_btagJes", "f4", {}}}, true);
+  declare_table(path("n.h5"), "tracks", 2000, 100'000'000, {{"valid", "bool", {}}, {"pt", "f8", {}}}, false);
+  const auto r = hepnn_cli("eval " + path("net.json") + " " + path("n.h5") + " -o " + path("s.h5"));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("n.h5: /tracks: 100000000 entries per row: more than the limit of 100000"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(path("s.h5")));
+}
+
+TEST_F(hostile_cli, wide_track_tables_within_the_limit_are_read_in_smaller_chunks) {
+  // 3000 jets of 50000 slots of 1 + 8 bytes: 0.9 GB for a chunk of 2048 jets, under 256 MB read at a time
+  std::string net = no_track_variables;
+  net.replace(net.find("\"variables\": []"), 15, R"("variables": [{"name": "pt", "offset": 0, "scale": 1}])");
+  std::ofstream(path("net.json")) << net;
+  declare_table(path("n.h5"), "jets", 3000, 1, {{"pt_btagJes", "f4", {}}, {"absEta_btagJes", "f4", {}}}, true);
+  declare_table(path("n.h5"), "tracks", 3000, 50'000, {{"valid", "bool", {}}, {"pt", "f8", {}}}, false);
+  const auto r = run_program("ulimit -v 600000; " HEPNN_CLI, "eval " + path("net.json") + " " + path("n.h5") + " -o " + path("s.h5"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("scored 3000 jets"), std::string::npos) << r.err;
+}
+
 /// Nine levels of ten aliases each: 10^9 scalars once expanded.
 std::string billion_laughs(const std::string& key) {
   std::string text = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
