@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 
@@ -58,6 +59,36 @@ TEST_F(hostile_cli, wide_track_tables_within_the_limit_are_read_in_smaller_chunk
   const auto r = run_program("ulimit -v 600000; " HEPNN_CLI, "eval " + path("net.json") + " " + path("n.h5") + " -o " + path("s.h5"));
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("scored 3000 jets"), std::string::npos) << r.err;
+}
+
+/// A zip of one member whose headers claim `size` bytes once extracted.
+std::string zip_claiming(const std::string& name, std::uint16_t method, const std::string& data, std::uint32_t size) {
+  std::string z;
+  auto u16 = [&z](std::uint32_t v) { z += static_cast<char>(v & 0xff), z += static_cast<char>((v >> 8) & 0xff); };
+  auto u32 = [&](std::uint32_t v) { u16(v & 0xffff), u16(v >> 16); };
+  auto common = [&] { // version needed, flags, method, time, date, crc, sizes, name length, extra length
+    u16(20), u16(0), u16(method), u16(0), u16(0x21), u32(0), u32(static_cast<std::uint32_t>(data.size())), u32(size);
+    u16(static_cast<std::uint16_t>(name.size())), u16(0);
+  };
+  u32(0x04034b50), common();
+  z += name + data;
+  const auto directory = static_cast<std::uint32_t>(z.size());
+  u32(0x02014b50), u16(20), common(), u16(0), u16(0), u16(0), u32(0), u32(0);
+  z += name;
+  const auto directory_size = static_cast<std::uint32_t>(z.size()) - directory;
+  u32(0x06054b50), u16(0), u16(0), u16(1), u16(1), u32(directory_size), u32(directory), u16(0);
+  return z;
+}
+
+TEST_F(hostile_cli, a_keras_member_claiming_gigabytes_is_refused_before_allocating) {
+  // stored: 2 bytes in the archive cannot extract to 4 GB; deflated: nor can 2 bytes of deflate data
+  for (const std::uint16_t method : {0, 8}) {
+    std::ofstream(path("big.keras"), std::ios::binary) << zip_claiming("config.json", method, std::string("\x03\x00", 2), 0xFFFFFFF0u);
+    const auto r = run_program("ulimit -v 1000000; " HEPNN_CLI, "convert " + path("big.keras") + " -o " + path("net.json"));
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_NE(r.err.find("big.keras: entry 'config.json' claims 4294967280 bytes"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(path("net.json")));
+  }
 }
 
 /// Nine levels of ten aliases each: 10^9 scalars once expanded.
