@@ -144,13 +144,17 @@ file file::open_image(std::vector<char> image, const std::string& name) {
   return f;
 }
 
-file file::create(const std::string& path) {
+file file::create(const std::string& path, const std::string& shown_as) {
   quiet();
   file f;
-  f.name_ = path;
+  f.name_ = shown_as.empty() ? path : shown_as;
   f.h_ = handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
-  if (!f.h_) throw error(path + ": cannot create the HDF5 file");
+  if (!f.h_) throw error(f.name_ + ": cannot create the HDF5 file");
   return f;
+}
+
+void file::flush() const {
+  if (H5Fflush(h_.get(), H5F_SCOPE_GLOBAL) < 0) throw error(name_ + ": cannot write the file (disk full?)");
 }
 
 group file::root() const {
@@ -321,28 +325,28 @@ void copy_group(const group& source, group& dest_parent, const std::string& name
 
 void write_string_attribute(group& g, const std::string& name, const std::string& value) {
   handle type(H5Tcopy(H5T_C_S1));
-  H5Tset_size(type.get(), H5T_VARIABLE);
-  H5Tset_cset(type.get(), H5T_CSET_UTF8);
   handle space(H5Screate(H5S_SCALAR));
-  if (H5Aexists(g.raw().get(), name.c_str()) > 0) H5Adelete(g.raw().get(), name.c_str());
-  handle a(H5Acreate2(g.raw().get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
+  bool ok = type && space && H5Tset_size(type.get(), H5T_VARIABLE) >= 0 && H5Tset_cset(type.get(), H5T_CSET_UTF8) >= 0;
+  if (ok && H5Aexists(g.raw().get(), name.c_str()) > 0) ok = H5Adelete(g.raw().get(), name.c_str()) >= 0;
+  handle a(ok ? H5Acreate2(g.raw().get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT) : -1);
   const char* p = value.c_str();
-  if (!a || H5Awrite(a.get(), type.get(), &p) < 0) throw error("cannot write attribute '" + name + "'");
+  if (!a || H5Awrite(a.get(), type.get(), &p) < 0)
+    throw error(g.owner().name() + ": " + g.path() + ": cannot write attribute '" + name + "'");
 }
 
 void write_string_list_attribute(group& g, const std::string& name, const std::vector<std::string>& values) {
   std::size_t size = 1;
   for (const auto& v : values) size = std::max(size, v.size());
   handle type(H5Tcopy(H5T_C_S1));
-  H5Tset_size(type.get(), size);
-  H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
   const hsize_t n = values.size();
   handle space(H5Screate_simple(1, &n, nullptr));
+  bool ok = type && space && H5Tset_size(type.get(), size) >= 0 && H5Tset_strpad(type.get(), H5T_STR_NULLPAD) >= 0;
   std::vector<char> buf(size * values.size() + 1, '\0');
   for (std::size_t i = 0; i < values.size(); ++i) std::memcpy(buf.data() + i * size, values[i].data(), values[i].size());
-  if (H5Aexists(g.raw().get(), name.c_str()) > 0) H5Adelete(g.raw().get(), name.c_str());
-  handle a(H5Acreate2(g.raw().get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
-  if (!a || H5Awrite(a.get(), type.get(), buf.data()) < 0) throw error("cannot write attribute '" + name + "'");
+  if (ok && H5Aexists(g.raw().get(), name.c_str()) > 0) ok = H5Adelete(g.raw().get(), name.c_str()) >= 0;
+  handle a(ok ? H5Acreate2(g.raw().get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT) : -1);
+  if (!a || H5Awrite(a.get(), type.get(), buf.data()) < 0)
+    throw error(g.owner().name() + ": " + g.path() + ": cannot write attribute '" + name + "'");
 }
 
 } // namespace hepnn::detail::h5

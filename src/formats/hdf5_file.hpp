@@ -106,8 +106,11 @@ public:
   /// Opens an HDF5 file held in memory (e.g. inside a .keras zip); `name`
   /// is used in messages.
   static file open_image(std::vector<char> image, const std::string& name);
-  /// Creates (truncates) a file for writing.
-  static file create(const std::string& path);
+  /// Creates (truncates) a file for writing; messages name it `shown_as`
+  /// when given (the user's name for a temporary file).
+  static file create(const std::string& path, const std::string& shown_as = {});
+  /// Writes everything buffered to the file; throws error naming it on failure.
+  void flush() const;
 
   const std::string& name() const noexcept { return name_; }
   group root() const;

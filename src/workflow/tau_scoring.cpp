@@ -158,12 +158,12 @@ template <typename T> score_summary write(const score_options& o) {
   const auto start = std::chrono::steady_clock::now();
   score_summary sum;
   hepnn::detail::write_atomically(o.output.string(), [&](const std::string& tmp) {
-    auto out = h5::file::create(tmp);
+    auto out = h5::file::create(tmp, o.output.string());
     h5::table_writer writer(out, "TauJets",
-                            {{o.evaluator.output_varname, o.float64 ? "f8" : "f4"},
-                             {"network", "i1"},
-                             {"n_tracks_used", "i4"},
-                             {"n_clusters_used", "i4"}});
+                            {{o.evaluator.output_varname, o.float64 ? "f8" : "f4", "the score (--output-varname)"},
+                             {"network", "i1", "the network choice"},
+                             {"n_tracks_used", "i4", "the tracks fed"},
+                             {"n_clusters_used", "i4", "the clusters fed"}});
     std::vector<double> rows;
     run<T>(o, [&](const std::vector<evaluation>& results) {
       rows.clear();
@@ -182,6 +182,7 @@ template <typename T> score_summary write(const score_options& o) {
     h5::write_string_attribute(root, "network_1p", o.evaluator.network_1p.string());
     h5::write_string_attribute(root, "network_3p", o.evaluator.network_3p.string());
     h5::write_string_attribute(root, "precision", o.float64 ? "float64" : "float32");
+    out.flush();
   });
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return sum;

@@ -6,11 +6,14 @@
 
 #include "hepnn/ftag.hpp"
 
+#include "formats/hdf5_table.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 namespace hepnn::test {
 namespace {
@@ -59,6 +62,65 @@ TEST_F(hostile_cli, wide_track_tables_within_the_limit_are_read_in_smaller_chunk
   const auto r = run_program("ulimit -v 600000; " HEPNN_CLI, "eval " + path("net.json") + " " + path("n.h5") + " -o " + path("s.h5"));
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("scored 3000 jets"), std::string::npos) << r.err;
+}
+
+/// The kinematics network: outputs kin_pt, kin_eta from the jet's fields.
+const char* const kinematics = R"({"inputs": [{"name": "b-tagging", "variables": [
+    {"name": "pt_btagJes", "offset": 0, "scale": 1}, {"name": "absEta_btagJes", "offset": 0, "scale": 1}]}],
+  "input_sequences": [], "nodes": [{"type": "input", "sources": [0], "size": 2}],
+  "outputs": {"kin": {"node_index": 0, "labels": ["pt", "eta"]}}, "layers": []})";
+
+TEST_F(hostile_cli, score_file_columns_with_the_same_name_are_refused_naming_both) {
+  std::ofstream(path("net.json")) << kinematics;
+  write_table(path("n.h5"), "jets", 2, 1, {{"pt_btagJes", "f4", {5e4, 6e4}}, {"absEta_btagJes", "f4", {1, 2}}, {"kin_pt", "f4", {7, 8}}},
+              true);
+  const std::string eval = "eval " + path("net.json") + " " + path("n.h5") + " -o " + path("s.h5");
+  auto r = hepnn_cli(eval + " --copy kin_pt");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("s.h5: /jets: column 'kin_pt' would be written twice, by a score of " + path("net.json") + " and by --copy kin_pt"),
+            std::string::npos) << r.err;
+  r = hepnn_cli(eval + " --copy pt_btagJes,absEta_btagJes,pt_btagJes");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("column 'pt_btagJes' would be written twice, by --copy pt_btagJes"), std::string::npos) << r.err;
+  // two outputs whose <output>_<label> coincide
+  std::string two = kinematics;
+  two.replace(two.find(R"("outputs": {)"), 12, R"("outputs": {"kin_p": {"node_index": 0, "labels": ["t", "x"]}, )");
+  two.replace(two.find(R"(["pt", "eta"])"), 13, R"(["p_t", "eta"])");
+  std::ofstream(path("two.json")) << two;
+  r = hepnn_cli("eval " + path("two.json") + " " + path("n.h5") + " -o " + path("s.h5"));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("two.json"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("both make the score name 'kin_p_t'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("output 'kin_p' label 't'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("output 'kin' label 'p_t'"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(path("s.h5")));
+}
+
+TEST_F(hostile_cli, copied_fields_keep_their_type_and_every_bit) {
+  std::ofstream(path("net.json")) << kinematics;
+  const std::int64_t big = (std::int64_t{1} << 53) + 1, huge = std::numeric_limits<std::int64_t>::max() - 2;
+  write_table(path("n.h5"), "jets", 3, 1,
+              {{"pt_btagJes", "f4", {5e4, 6e4, 7e4}},
+               {"absEta_btagJes", "f4", {1, 2, 3}},
+               {"eventNumber", "i8", {}, {big, -big, huge}},
+               {"mcEventNumber", "u8", {}, {-1, big, std::numeric_limits<std::int64_t>::min() + 1}},
+               {"runNumber", "u4", {}, {4294967295, 1, 2}},
+               {"nTrk", "i2", {}, {-32768, 7, 32767}},
+               {"flag", "u1", {}, {255, 0, 1}},
+               {"weight", "f8", {0.1, -1e300, 3}}},
+              true);
+  const std::string copy = "eventNumber,mcEventNumber,runNumber,nTrk,flag,weight";
+  const auto r = hepnn_cli("eval " + path("net.json") + " " + path("n.h5") + " -o " + path("s.h5") + " --copy " + copy);
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const std::string f : {"eventNumber", "mcEventNumber", "runNumber", "nTrk", "flag"})
+    EXPECT_EQ(read_integers(path("s.h5"), "jets", f), read_integers(path("n.h5"), "jets", f)) << f;
+  EXPECT_EQ(read_integers(path("s.h5"), "jets", "eventNumber"), (std::vector<std::int64_t>{big, -big, huge}));
+  const auto f = detail::h5::file::open(path("s.h5"));
+  const detail::h5::table jets(f, "jets");
+  for (const auto& [name, type] : std::vector<std::pair<std::string, std::string>>{
+           {"eventNumber", "i8"}, {"mcEventNumber", "u8"}, {"runNumber", "u4"}, {"nTrk", "i2"}, {"flag", "u1"}, {"weight", "f8"}})
+    EXPECT_EQ(jets.find(name)->type, type) << name;
+  EXPECT_EQ(ftag::read_jet_columns(path("s.h5"), "jets", {"weight"})[0], (std::vector<double>{0.1, -1e300, 3}));
 }
 
 /// A zip of one member whose headers claim `size` bytes once extracted.

@@ -146,6 +146,16 @@ TEST_F(tau_cli, cluster_datasets_with_different_slot_counts_are_refused) {
   }
 }
 
+TEST_F(tau_cli, an_output_varname_equal_to_another_column_is_refused) {
+  const auto r = hepnn_cli(tauid(candidates(), path("scores.h5"), "--output-varname n_tracks_used"));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("scores.h5: /TauJets: column 'n_tracks_used' would be written twice, by the score (--output-varname) and "
+                       "by the tracks fed"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(path("scores.h5")));
+}
+
 TEST_F(tau_cli, usage_mistakes_exit_2) {
   EXPECT_EQ(hepnn_cli("tauid " + candidates() + " -o x.h5").status, 2);
   EXPECT_EQ(hepnn_cli("varspec --model m.h5").status, 2);

@@ -102,6 +102,33 @@ void write_table(const std::string& path, const std::string& name, std::size_t r
   write(path, name, rows, width, columns, truncate_file, true);
 }
 
+std::vector<std::int64_t> read_integers(const std::string& path, const std::string& dataset, const std::string& field) {
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t d = f < 0 ? -1 : H5Dopen2(f, dataset.c_str(), H5P_DEFAULT);
+  if (d < 0) throw std::runtime_error("cannot open " + dataset + " in " + path);
+  const hid_t type = H5Dget_type(d), space = H5Dget_space(d);
+  const int idx = H5Tget_member_index(type, field.c_str());
+  if (idx < 0) throw std::runtime_error("no field " + field + " in " + dataset);
+  const hid_t member = H5Tget_member_type(type, static_cast<unsigned>(idx));
+  const hid_t native = H5Tget_native_type(member, H5T_DIR_ASCEND);
+  const std::size_t size = H5Tget_size(native);
+  const bool is_signed = H5Tget_sign(native) == H5T_SGN_2;
+  const hid_t mem = H5Tcreate(H5T_COMPOUND, size);
+  H5Tinsert(mem, field.c_str(), 0, native);
+  const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
+  std::vector<unsigned char> buf(n * size);
+  if (H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0) throw std::runtime_error("cannot read " + field);
+  std::vector<std::int64_t> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, buf.data() + i * size, size); // little-endian: the low bytes
+    if (is_signed && size < 8 && (bits >> (8 * size - 1)) & 1) bits |= ~std::uint64_t{0} << (8 * size);
+    out.push_back(static_cast<std::int64_t>(bits));
+  }
+  H5Tclose(mem), H5Tclose(native), H5Tclose(member), H5Sclose(space), H5Tclose(type), H5Dclose(d), H5Fclose(f);
+  return out;
+}
+
 void declare_table(const std::string& path, const std::string& name, std::size_t rows, std::size_t width,
                    const std::vector<column>& columns, bool truncate_file) {
   write(path, name, rows, width, columns, truncate_file, false);

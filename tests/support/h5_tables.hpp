@@ -18,6 +18,9 @@ struct column {
 /// Writes (or adds to) `path`: dataset `name` of shape (rows) or (rows, width).
 void write_table(const std::string& path, const std::string& name, std::size_t rows, std::size_t width,
                  const std::vector<column>& columns, bool truncate_file);
+/// Integer field `field` of the 1-D table `dataset`, read in its own type:
+/// each value's bits as int64 (sign- or zero-extended), never through double.
+std::vector<std::int64_t> read_integers(const std::string& path, const std::string& dataset, const std::string& field);
 /// The same dataset, chunked and never written: any extent, a tiny file.
 void declare_table(const std::string& path, const std::string& name, std::size_t rows, std::size_t width,
                    const std::vector<column>& columns, bool truncate_file);
