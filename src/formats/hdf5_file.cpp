@@ -110,8 +110,11 @@ file file::open(const std::string& path) {
   file f;
   f.name_ = path;
   if (path.find("%d") != std::string::npos) {
-    char first[4096];
-    std::snprintf(first, sizeof first, path.c_str(), 0);
+    // HDF5 uses the name as a printf format: one %d and no other directive
+    if (path.find('%') != path.find("%d") || path.find('%', path.find("%d") + 1) != std::string::npos)
+      throw config_error(path + ": a file family name has one '%d' and no other '%'");
+    const std::size_t at = path.find("%d");
+    const std::string first = path.substr(0, at) + "0" + path.substr(at + 2);
     if (!is_hdf5(first)) throw config_error(path + ": no HDF5 family member " + first);
     handle fapl(H5Pcreate(H5P_FILE_ACCESS));
     // member size 0: take the one recorded in the file

@@ -246,11 +246,11 @@ table_writer::table_writer(file& f, const std::string& name, std::vector<column>
   check(static_cast<bool>(dataset_), "create the dataset");
 }
 
-void table_writer::put(unsigned char* row, std::size_t column, double v) const {
-  const stored_type& t = *stored(columns_[column].type);
-  unsigned char* p = row + offsets_[column];
+void table_writer::put(unsigned char* row, std::size_t k, double v) const {
+  const stored_type& t = *stored(columns_[k].type);
+  unsigned char* p = row + offsets_[k];
   auto store = [p](auto x) { std::memcpy(p, &x, sizeof x); };
-  switch (sizes_[column]) {
+  switch (sizes_[k]) {
   case 1: return t.is_signed ? store(static_cast<std::int8_t>(v)) : store(static_cast<std::uint8_t>(v));
   case 2: return t.is_signed ? store(static_cast<std::int16_t>(v)) : store(static_cast<std::uint16_t>(v));
   case 4:

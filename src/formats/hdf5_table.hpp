@@ -96,10 +96,10 @@ public:
   table_writer(file& f, const std::string& name, std::vector<column> columns);
 
   std::size_t row_size() const noexcept { return row_size_; }
-  std::size_t offset(std::size_t column) const { return offsets_[column]; }
-  std::size_t size(std::size_t column) const { return sizes_[column]; }
-  /// Stores `v` converted to the column's type into a packed row.
-  void put(unsigned char* row, std::size_t column, double v) const;
+  std::size_t offset(std::size_t k) const { return offsets_[k]; } ///< of column k in a packed row
+  std::size_t size(std::size_t k) const { return sizes_[k]; }
+  /// Stores `v` converted to column k's type into a packed row.
+  void put(unsigned char* row, std::size_t k, double v) const;
   /// Appends `count` packed rows of row_size() bytes.
   void append(const unsigned char* rows, std::size_t count);
   /// Appends `count` rows of columns().size() doubles each.

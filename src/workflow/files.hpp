@@ -5,8 +5,18 @@
 
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace hepnn::detail {
+
+/// An input of a command: what it is ("the ntuple", "--scores") and its path.
+using named_input = std::pair<std::string, std::string>;
+
+/// Throws config_error when `output` is the same file as one of `inputs`
+/// (same device and inode; a name with "%d" stands for its family's
+/// members). An output that does not exist yet is no input.
+void refuse_overwriting_inputs(const std::string& output, const std::vector<named_input>& inputs);
 
 /// Writes `text` to `path` atomically; throws hepnn::error naming the file.
 void write_file_atomically(const std::string& path, const std::string& text);

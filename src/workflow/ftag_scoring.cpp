@@ -164,6 +164,7 @@ template <typename T> score_summary write(const score_options& o) {
   const auto start = std::chrono::steady_clock::now();
   score_summary sum;
   scoring_info info;
+  detail::refuse_overwriting_inputs(o.output.string(), {{"the input ntuple", o.input.string()}, {"the network", o.network.string()}});
   detail::write_atomically(o.output.string(), [&](const std::string& tmp) {
     auto out = h5::file::create(tmp, o.output.string());
     std::optional<h5::table_writer> writer;

@@ -157,6 +157,12 @@ void run(const score_options& o, const std::function<void(const std::vector<eval
 template <typename T> score_summary write(const score_options& o) {
   const auto start = std::chrono::steady_clock::now();
   score_summary sum;
+  const auto& e = o.evaluator;
+  hepnn::detail::refuse_overwriting_inputs(o.output.string(), {{"the candidate file", o.input.string()},
+                                                               {"--net-0p", e.network_0p.string()},
+                                                               {"--net-1p", e.network_1p.string()},
+                                                               {"--net-2p", e.network_2p.string()},
+                                                               {"--net-3p", e.network_3p.string()}});
   hepnn::detail::write_atomically(o.output.string(), [&](const std::string& tmp) {
     auto out = h5::file::create(tmp, o.output.string());
     h5::table_writer writer(out, "TauJets",

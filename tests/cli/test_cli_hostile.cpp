@@ -123,6 +123,41 @@ TEST_F(hostile_cli, copied_fields_keep_their_type_and_every_bit) {
   EXPECT_EQ(ftag::read_jet_columns(path("s.h5"), "jets", {"weight"})[0], (std::vector<double>{0.1, -1e300, 3}));
 }
 
+std::string contents(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(hostile_cli, an_output_that_is_an_input_is_refused_and_the_input_kept) {
+  std::ofstream(path("net.json")) << kinematics;
+  write_table(path("n.h5"), "jets", 2, 1, {{"pt_btagJes", "f4", {5e4, 6e4}}, {"absEta_btagJes", "f4", {1, 2}}, {"kin_pt", "f4", {5e4, 6e4}},
+                                           {"kin_eta", "f4", {1, 2}}}, true);
+  fs::create_hard_link(path("n.h5"), path("link.h5"));
+  const std::string ntuple = contents(path("n.h5")), net = contents(path("net.json"));
+  // the same file by its name, through another directory spelling, and through a hard link
+  for (const std::string& out : {path("n.h5"), (dir_ / "." / "n.h5").string(), path("link.h5")}) {
+    const auto r = hepnn_cli("eval " + path("net.json") + " " + path("n.h5") + " -o " + out);
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_NE(r.err.find(out + ": the output is the same file as the input ntuple " + path("n.h5")), std::string::npos) << r.err;
+  }
+  auto r = hepnn_cli("eval " + path("net.json") + " " + path("n.h5") + " -o " + path("net.json"));
+  EXPECT_NE(r.err.find("the output is the same file as the network"), std::string::npos) << r.err;
+  std::ofstream(path("events.json")) << R"([{"inputs": {"b-tagging": {"pt_btagJes": 1, "absEta_btagJes": 2}}}])";
+  r = hepnn_cli("eval " + path("net.json") + " --inputs " + path("events.json") + " -o " + path("events.json"));
+  EXPECT_NE(r.err.find("the output is the same file as --inputs"), std::string::npos) << r.err;
+  // check's reports
+  ASSERT_EQ(hepnn_cli("eval " + path("net.json") + " " + path("n.h5") + " -o " + path("s.h5")).status, 0);
+  fs::create_hard_link(path("s.h5"), path("s.svg"));
+  for (const std::string report : {"--csv", "--plot"}) {
+    const std::string target = report == "--csv" ? path("n.h5") : path("s.svg");
+    r = hepnn_cli("check " + path("n.h5") + " --scores " + path("s.h5") + " --reference kin " + report + " " + target);
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_NE(r.err.find(target + ": the output is the same file as"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(contents(path("n.h5")), ntuple);
+  EXPECT_EQ(contents(path("net.json")), net);
+}
+
 /// A zip of one member whose headers claim `size` bytes once extracted.
 std::string zip_claiming(const std::string& name, std::uint16_t method, const std::string& data, std::uint32_t size) {
   std::string z;
@@ -157,9 +192,12 @@ TEST_F(hostile_cli, a_keras_member_claiming_gigabytes_is_refused_before_allocati
 std::string billion_laughs(const std::string& key) {
   std::string text = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
   for (int i = 1; i <= 9; ++i) {
-    const std::string prev = "*l" + std::to_string(i - 1);
-    text += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [";
-    for (int k = 0; k < 10; ++k) text += (k ? ", " : "") + prev;
+    const std::string n = std::to_string(i), prev = std::string("*l").append(std::to_string(i - 1));
+    text.append("l").append(n).append(": &l").append(n).append(" [");
+    for (int k = 0; k < 10; ++k) {
+      if (k) text += ", ";
+      text += prev;
+    }
     text += "]\n";
   }
   return text + key + ": *l9\n";

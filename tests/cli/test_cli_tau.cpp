@@ -156,6 +156,17 @@ TEST_F(tau_cli, an_output_varname_equal_to_another_column_is_refused) {
   EXPECT_FALSE(fs::exists(path("scores.h5")));
 }
 
+TEST_F(tau_cli, an_output_that_is_the_candidate_file_is_refused) {
+  fs::copy_file(candidates(), path("cands.h5"));
+  const auto r = hepnn_cli(tauid(path("cands.h5"), path("cands.h5")));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("cands.h5: the output is the same file as the candidate file"), std::string::npos) << r.err;
+  EXPECT_EQ(fs::file_size(path("cands.h5")), fs::file_size(candidates()));
+  copy_to_family(candidates(), path("fam_%d.h5"), 64 * 1024);
+  const auto f = hepnn_cli(tauid(path("fam_%d.h5"), path("fam_1.h5")));
+  EXPECT_NE(f.err.find("fam_1.h5: the output is the same file as the candidate file"), std::string::npos) << f.err;
+}
+
 TEST_F(tau_cli, usage_mistakes_exit_2) {
   EXPECT_EQ(hepnn_cli("tauid " + candidates() + " -o x.h5").status, 2);
   EXPECT_EQ(hepnn_cli("varspec --model m.h5").status, 2);
