@@ -188,6 +188,23 @@ TEST_F(hostile_cli, a_keras_member_claiming_gigabytes_is_refused_before_allocati
   }
 }
 
+TEST_F(hostile_cli, a_zero_scale_in_the_scale_dict_is_refused_naming_the_variable) {
+  std::ofstream(path("scale.json")) << R"({"jets": {"pt_btagJes": {"shift": 5.0, "scale": 2.0, "default": 1.0},
+    "eta_btagJes": {"shift": 0.5, "scale": 0.0, "default": 0.0}},
+    "tracks": {"d0": {"shift": 0.0, "scale": 0.0}}})";
+  std::ofstream(path("vars.yaml")) << "train_variables:\n  kinematic: [pt_btagJes, eta_btagJes]\n"
+                                      "track_train_variables:\n  tracks:\n    noNormVars: []\n    logNormVars: []\n"
+                                      "    jointNormVars: [d0]\n";
+  const std::string common = "vardict -s " + path("scale.json") + " -v " + path("vars.yaml") + " -o " + path("out.json");
+  auto r = hepnn_cli(common + " -t dl1");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("scale.json: /jets/eta_btagJes: the scale is 0"), std::string::npos) << r.err;
+  r = hepnn_cli(common + " -t dips --tracks_name tracks");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("scale.json: /tracks/d0: the scale is 0"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(path("out.json")));
+}
+
 /// Nine levels of ten aliases each: 10^9 scalars once expanded.
 std::string billion_laughs(const std::string& key) {
   std::string text = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
