@@ -205,6 +205,31 @@ TEST_F(hostile_cli, a_zero_scale_in_the_scale_dict_is_refused_naming_the_variabl
   EXPECT_FALSE(fs::exists(path("out.json")));
 }
 
+TEST_F(hostile_cli, integer_options_are_range_checked) {
+  const std::string net = path("net.json");
+  std::ofstream(net) << kinematics;
+  write_table(path("n.h5"), "jets", 2, 1, {{"pt_btagJes", "f4", {5e4, 6e4}}, {"absEta_btagJes", "f4", {1, 2}}}, true);
+  struct c {
+    std::string args, message;
+  };
+  const std::string eval = "eval " + net + " " + path("n.h5") + " -o " + path("s.h5");
+  const std::string tauid = "tauid --net-1p " + net + " --net-3p " + net + " " + path("n.h5") + " -o " + path("s.h5");
+  for (const auto& k : {c{eval + " --chunk 0", "option --chunk: 0 is out of range (an integer from 1 to 1000000)"},
+                        c{eval + " --chunk -3", "option --chunk: -3 is out of range"},
+                        c{eval + " --chunk 99999999999999999999", "option --chunk: 99999999999999999999 is out of range"},
+                        c{eval + " --chunk 2.5", "option --chunk: '2.5' is not an integer from 1 to 1000000"},
+                        c{tauid + " --min-charged-tracks 2147483648",
+                          "option --min-charged-tracks: 2147483648 is out of range (an integer from 0 to 2147483647)"},
+                        c{tauid + " --max-tracks 18446744073709551616", "option --max-tracks: 18446744073709551616 is out of range"},
+                        c{"check " + path("n.h5") + " --scores " + path("n.h5") + " --reference kin --worst -1",
+                          "option --worst: -1 is out of range"}}) {
+    const auto r = hepnn_cli(k.args);
+    EXPECT_EQ(r.status, 2) << k.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(k.message), std::string::npos) << k.args << "\n" << r.err;
+  }
+  EXPECT_FALSE(fs::exists(path("s.h5")));
+}
+
 /// Nine levels of ten aliases each: 10^9 scalars once expanded.
 std::string billion_laughs(const std::string& key) {
   std::string text = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
