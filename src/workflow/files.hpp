@@ -1,7 +1,9 @@
 #pragma once
-// Output files are written to a temporary name in the same directory and
-// renamed into place only when complete: a failed run never leaves a
-// half-written or clobbered file behind.
+// Output files are written to a temporary name in the same directory,
+// synced to the disk (fsync) and renamed into place only when complete: a
+// failed run never leaves a half-written or clobbered file behind. While a
+// temporary file is being written, SIGINT, SIGTERM and SIGHUP (where their
+// action is the default one) remove it before the signal ends the process.
 
 #include <functional>
 #include <string>
@@ -21,8 +23,9 @@ void refuse_overwriting_inputs(const std::string& output, const std::vector<name
 /// Writes `text` to `path` atomically; throws hepnn::error naming the file.
 void write_file_atomically(const std::string& path, const std::string& text);
 
-/// Calls `write(temporary path)`, then renames the result to `path`; on any
-/// exception the temporary file is removed and the exception passed on.
+/// Calls `write(temporary path)`, syncs the result to the disk and renames it
+/// to `path`; on any exception the temporary file is removed and the
+/// exception passed on, and on SIGINT / SIGTERM / SIGHUP it is removed too.
 void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write);
 
 } // namespace hepnn::detail

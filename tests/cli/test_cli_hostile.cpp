@@ -230,6 +230,44 @@ TEST_F(hostile_cli, integer_options_are_range_checked) {
   EXPECT_FALSE(fs::exists(path("s.h5")));
 }
 
+TEST_F(hostile_cli, outputs_are_synced_to_the_disk_before_the_rename) {
+#ifndef HEPNN_SYSCALL_PROBE
+  GTEST_SKIP() << "no syscall probe in a sanitizer build";
+#else
+  std::ofstream(path("net.json")) << kinematics;
+  write_table(path("n.h5"), "jets", 2, 1, {{"pt_btagJes", "f4", {5e4, 6e4}}, {"absEta_btagJes", "f4", {1, 2}}}, true);
+  std::ofstream(path("events.json")) << R"([{"inputs": {"b-tagging": {"pt_btagJes": 1, "absEta_btagJes": 2}}}])";
+  const std::string probe = "HEPNN_PROBE_LOG=" + path("log") + " LD_PRELOAD=" HEPNN_SYSCALL_PROBE " " HEPNN_CLI;
+  for (const auto& [args, output] : std::vector<std::pair<std::string, std::string>>{
+           {"eval " + path("net.json") + " " + path("n.h5") + " -o " + path("s.h5"), path("s.h5")},        // HDF5
+           {"eval " + path("net.json") + " --inputs " + path("events.json") + " -o " + path("o.json"), path("o.json")}}) { // text
+    fs::remove(path("log"));
+    const auto r = run_program(probe, args);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string log = contents(path("log"));
+    const auto renamed = log.find("rename " + output + "\n");
+    ASSERT_NE(renamed, std::string::npos) << log;
+    EXPECT_LT(log.find("fsync"), renamed) << "no fsync before the rename:\n" << log;
+  }
+#endif
+}
+
+TEST_F(hostile_cli, an_interrupted_run_removes_its_temporary_file) {
+  // slow enough to be interrupted: 3000 wide rows read one at a time
+  std::string net = no_track_variables;
+  net.replace(net.find("\"variables\": []"), 15, R"("variables": [{"name": "pt", "offset": 0, "scale": 1}])");
+  std::ofstream(path("net.json")) << net;
+  declare_table(path("n.h5"), "jets", 3000, 1, {{"pt_btagJes", "f4", {}}, {"absEta_btagJes", "f4", {}}}, true);
+  declare_table(path("n.h5"), "tracks", 3000, 50'000, {{"valid", "bool", {}}, {"pt", "f8", {}}}, false);
+  const std::string script = std::string(HEPNN_CLI) + " eval " + path("net.json") + " " + path("n.h5") + " -o " + path("s.h5") +
+                             " --chunk 1 & pid=$!; for i in $(seq 200); do ls " + path("s.h5") +
+                             ".tmp-* >/dev/null 2>&1 && break; sleep 0.05; done; kill -TERM $pid; wait $pid; echo status $?";
+  const auto r = run_program("sh -c", "'" + script + "'");
+  EXPECT_NE(r.out.find("status 143"), std::string::npos) << "not ended by SIGTERM while running:\n" << r.out << r.err;
+  for (const auto& e : fs::directory_iterator(dir_)) EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+  EXPECT_FALSE(fs::exists(path("s.h5")));
+}
+
 /// Nine levels of ten aliases each: 10^9 scalars once expanded.
 std::string billion_laughs(const std::string& key) {
   std::string text = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
