@@ -1,6 +1,7 @@
 #include "args.hpp"
 #include "model/text.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -103,12 +104,21 @@ double to_number(const std::string& key, const std::string& text) {
   return v;
 }
 
-std::size_t to_count(const std::string& key, const std::string& text) {
-  std::size_t v = 0;
+long long to_integer(const std::string& key, const std::string& text, long long min, long long max) {
+  long long v = 0;
   auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  const std::string range = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  if (r.ec == std::errc::result_out_of_range || (r.ec == std::errc() && r.ptr == text.data() + text.size() && (v < min || v > max)))
+    throw usage_error("option " + key + ": " + text + " is out of range (" + range + ")");
   if (r.ec != std::errc() || r.ptr != text.data() + text.size())
-    throw usage_error("option " + key + ": '" + text + "' is not a non-negative integer");
+    throw usage_error("option " + key + ": '" + text + "' is not " + range);
   return v;
+}
+
+std::size_t to_count(const std::string& key, const std::string& text, std::size_t min, std::size_t max) {
+  constexpr auto top = static_cast<std::size_t>(std::numeric_limits<long long>::max());
+  return static_cast<std::size_t>(
+      to_integer(key, text, static_cast<long long>(std::min(min, top)), static_cast<long long>(std::min(max, top))));
 }
 
 } // namespace hepnn::cli

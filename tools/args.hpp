@@ -2,6 +2,7 @@
 // Command-line parsing for the hepnn subcommands: long and short options,
 // "--name value" and "--name=value", flags, and positional arguments.
 
+#include <limits>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -55,6 +56,11 @@ bool float64_requested(const arguments& args);
 
 /// Parses a number option, naming it in the error.
 double to_number(const std::string& key, const std::string& text);
-std::size_t to_count(const std::string& key, const std::string& text);
+/// Parses a whole number in [min, max]; usage_error naming the option for
+/// anything else (signs where none is allowed, fractions, overflow).
+long long to_integer(const std::string& key, const std::string& text, long long min, long long max);
+/// A count in [min, max] (by default any non-negative int).
+std::size_t to_count(const std::string& key, const std::string& text, std::size_t min = 0,
+                     std::size_t max = std::numeric_limits<int>::max());
 
 } // namespace hepnn::cli

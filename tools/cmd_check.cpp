@@ -199,6 +199,7 @@ int run_check(int argc, char** argv) {
   score_set eval;
   std::vector<int> n_tracks;
   std::string handling;
+  std::vector<std::string> config_inputs(2); ///< scale_dict, var_dict of a --config
 
   auto evaluate = [&] {
     progress_bar bar("jets");
@@ -221,6 +222,7 @@ int run_check(int argc, char** argv) {
   if (args.has("--config")) {
     const std::string path = args.get("--config");
     const umami_config c = read_config(path);
+    config_inputs = {c.scale_dict, c.var_dict};
     ntuple = c.input_file;
     if (!args.has("--ntracks-max")) ntracks_max = c.ntracks_max;
     if (args.has("--tracks") && !c.tracks_name.empty() && args.get("--tracks") != c.tracks_name)
@@ -277,6 +279,14 @@ int run_check(int argc, char** argv) {
     evaluate();
   }
   if (reference.empty()) throw usage_error("--reference FIELD is required");
+  for (const char* report : {"--csv", "--plot"})
+    if (auto f = args.maybe(report))
+      refuse_overwriting_inputs(*f, {{"the ntuple", ntuple},
+                                     {"--scores", args.get("--scores")},
+                                     {"--config", args.get("--config")},
+                                     {"the network", o.network.string()},
+                                     {"the config's scale_dict", config_inputs[0]},
+                                     {"the config's var_dict", config_inputs[1]}});
 
   score_set refs;
   refs.source = ntuple;

@@ -22,6 +22,8 @@ namespace {
 int eval_json(const arguments& args) {
   const bool float64 = float64_requested(args);
   const auto start = std::chrono::steady_clock::now();
+  if (auto out = args.maybe("--output"))
+    refuse_overwriting_inputs(*out, {{"the network", args.positional()[0]}, {"--inputs", args.get("--inputs")}});
   const model m = read_network(args.positional()[0]);
   const auto events = detail::read_json_events(args.get("--inputs"), &m.inputs, &m.input_sequences);
   std::string text = float64 ? detail::evaluate_json_events(network64(m), events)

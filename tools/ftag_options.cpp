@@ -21,7 +21,7 @@ std::vector<option> ntuple_options() {
       {{"--selection"}, true, "apply this Athena track selection instead of the sequence name's (r22default, ip3d, all, ...)", "NAME"},
       {{"--sort"}, true, "order tracks this way instead of the sequence name's (sd0sort, absSd0sort, ptsort, absD0DescendingSort)", "NAME"},
       precision_option(),
-      {{"--chunk"}, true, "jets read and evaluated at a time (default 2048)", "N"},
+      {{"--chunk"}, true, "jets read and evaluated at a time, 1 to 1000000 (default 2048)", "N"},
   };
 }
 
@@ -43,7 +43,7 @@ void apply_ntuple_options(const arguments& args, ftag::score_options& o) {
   o.jets = args.get("--jets", "jets");
   o.tracks = args.get("--tracks");
   o.float64 = float64_requested(args);
-  if (args.has("--chunk")) o.chunk = to_count("--chunk", args.get("--chunk"));
+  if (args.has("--chunk")) o.chunk = to_count("--chunk", args.get("--chunk"), 1, 1'000'000);
   o.tagger.select_tracks = !args.has("--no-track-selection");
   if (auto s = args.maybe("--selection")) {
     o.tagger.selection = ftag::selection_named(*s);

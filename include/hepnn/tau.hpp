@@ -146,6 +146,9 @@ public:
                  const std::vector<std::string>& track_fields, const std::vector<std::string>& cluster_fields);
   ~candidate_file();
   std::size_t size() const noexcept;
+  /// Candidates to read at a time, at most `wanted`, so that one read stays
+  /// within the library's memory limit (fewer for very wide object datasets).
+  std::size_t rows_per_read(std::size_t wanted) const;
   /// Candidates first .. first + n − 1; valid until the next read().
   const std::vector<candidate>& read(std::size_t first, std::size_t n);
 

@@ -46,6 +46,8 @@ std::vector<std::string> strings_of(hid_t obj, hid_t type, hid_t space, bool att
   const hssize_t n = H5Sget_simple_extent_npoints(space);
   std::vector<std::string> out;
   if (n <= 0) return out;
+  if (static_cast<std::size_t>(n) > max_values)
+    f.fail(where, std::to_string(n) + " strings: more than the limit of " + std::to_string(max_values));
   if (H5Tis_variable_str(type) > 0) {
     handle mem(H5Tcopy(H5T_C_S1));
     H5Tset_size(mem.get(), H5T_VARIABLE);
@@ -58,10 +60,14 @@ std::vector<std::string> strings_of(hid_t obj, hid_t type, hid_t space, bool att
     return out;
   }
   const std::size_t size = H5Tget_size(type);
+  const std::size_t bytes = checked_mul(size, static_cast<std::size_t>(n), f, where);
+  if (bytes > max_read_bytes)
+    f.fail(where, std::to_string(n) + " strings of " + std::to_string(size) + " bytes: more than the limit of " +
+                      std::to_string(max_read_bytes) + " bytes");
   handle mem(H5Tcopy(H5T_C_S1));
   H5Tset_size(mem.get(), size);
   H5Tset_strpad(mem.get(), H5T_STR_NULLPAD);
-  std::vector<char> buf(size * static_cast<std::size_t>(n) + 1, '\0');
+  std::vector<char> buf(bytes + 1, '\0');
   herr_t rc = attribute ? H5Aread(obj, mem.get(), buf.data()) : H5Dread(obj, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
   if (rc < 0) f.fail(where, "cannot read the strings");
   for (hssize_t i = 0; i < n; ++i) out.push_back(strip(std::string(buf.data() + static_cast<std::size_t>(i) * size, size)));
@@ -71,6 +77,13 @@ std::vector<std::string> strings_of(hid_t obj, hid_t type, hid_t space, bool att
 } // namespace
 
 void quiet() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+std::size_t checked_mul(std::size_t a, std::size_t b, const file& f, const std::string& where) {
+  std::size_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r))
+    f.fail(where, "the size " + std::to_string(a) + " x " + std::to_string(b) + " does not fit in memory (damaged file?)");
+  return r;
+}
 
 handle& handle::operator=(handle&& o) noexcept {
   if (this != &o) {
@@ -97,8 +110,11 @@ file file::open(const std::string& path) {
   file f;
   f.name_ = path;
   if (path.find("%d") != std::string::npos) {
-    char first[4096];
-    std::snprintf(first, sizeof first, path.c_str(), 0);
+    // HDF5 uses the name as a printf format: one %d and no other directive
+    if (path.find('%') != path.find("%d") || path.find('%', path.find("%d") + 1) != std::string::npos)
+      throw config_error(path + ": a file family name has one '%d' and no other '%'");
+    const std::size_t at = path.find("%d");
+    const std::string first = path.substr(0, at) + "0" + path.substr(at + 2);
     if (!is_hdf5(first)) throw config_error(path + ": no HDF5 family member " + first);
     handle fapl(H5Pcreate(H5P_FILE_ACCESS));
     // member size 0: take the one recorded in the file
@@ -131,13 +147,17 @@ file file::open_image(std::vector<char> image, const std::string& name) {
   return f;
 }
 
-file file::create(const std::string& path) {
+file file::create(const std::string& path, const std::string& shown_as) {
   quiet();
   file f;
-  f.name_ = path;
+  f.name_ = shown_as.empty() ? path : shown_as;
   f.h_ = handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
-  if (!f.h_) throw error(path + ": cannot create the HDF5 file");
+  if (!f.h_) throw error(f.name_ + ": cannot create the HDF5 file");
   return f;
+}
+
+void file::flush() const {
+  if (H5Fflush(h_.get(), H5F_SCOPE_GLOBAL) < 0) throw error(name_ + ": cannot write the file (disk full?)");
 }
 
 group file::root() const {
@@ -247,7 +267,10 @@ std::vector<double> group::read(const std::string& dataset, dataset_info* shape)
   const handle d = open_dataset(dataset, in);
   if (!in.is_float && !in.is_integer) file_->fail(where(dataset), "not a numeric dataset");
   std::size_t n = 1;
-  for (std::size_t k : in.shape) n *= k;
+  for (std::size_t k : in.shape) n = checked_mul(n, k, *file_, where(dataset));
+  if (n > max_values)
+    file_->fail(where(dataset), std::to_string(n) + " values: more than the limit of " + std::to_string(max_values) +
+                                    " for a dataset read whole");
   std::vector<double> out(n);
   if (n && H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
     file_->fail(where(dataset), "cannot read the dataset (damaged or truncated file?)");
@@ -267,16 +290,25 @@ void read_slab(const file& f, const std::string& where, std::int64_t dataset, st
                       " (damaged or truncated file?)");
 }
 
-void group::read_rows(const std::string& dataset, std::size_t first, std::size_t count, std::vector<double>& out) const {
+void group::read_rows(const std::string& dataset, std::size_t first, std::size_t count, std::vector<double>& out,
+                      std::optional<std::size_t> slots) const {
   dataset_info in;
   const handle d = open_dataset(dataset, in);
   if (!in.is_float && !in.is_integer) file_->fail(where(dataset), "not a numeric dataset");
   if (in.shape.empty() || in.shape.size() > 2) file_->fail(where(dataset), "expected 1 or 2 dimensions");
-  if (first + count > in.shape[0])
+  if (count > in.shape[0] || first > in.shape[0] - count)
     file_->fail(where(dataset), "rows " + std::to_string(first) + ".." + std::to_string(first + count) + " are past the end (" +
                                     std::to_string(in.shape[0]) + " rows)");
   const std::size_t width = in.shape.size() == 2 ? in.shape[1] : 1;
-  out.resize(count * width);
+  if (slots && width != *slots)
+    file_->fail(where(dataset), std::to_string(width) + " entries per row where " + std::to_string(*slots) + " are expected");
+  if (width > max_slots)
+    file_->fail(where(dataset), std::to_string(width) + " entries per row: more than the limit of " + std::to_string(max_slots));
+  const std::size_t n = checked_mul(count, width, *file_, where(dataset));
+  if (n > max_read_bytes / sizeof(double))
+    file_->fail(where(dataset), "reading " + std::to_string(count) + " rows of " + std::to_string(width) + " entries at once needs more than " +
+                                    std::to_string(max_read_bytes) + " bytes");
+  out.resize(n);
   if (!out.empty()) read_slab(*file_, where(dataset), d.get(), H5T_NATIVE_DOUBLE, first, count, width, out.data());
 }
 
@@ -296,28 +328,28 @@ void copy_group(const group& source, group& dest_parent, const std::string& name
 
 void write_string_attribute(group& g, const std::string& name, const std::string& value) {
   handle type(H5Tcopy(H5T_C_S1));
-  H5Tset_size(type.get(), H5T_VARIABLE);
-  H5Tset_cset(type.get(), H5T_CSET_UTF8);
   handle space(H5Screate(H5S_SCALAR));
-  if (H5Aexists(g.raw().get(), name.c_str()) > 0) H5Adelete(g.raw().get(), name.c_str());
-  handle a(H5Acreate2(g.raw().get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
+  bool ok = type && space && H5Tset_size(type.get(), H5T_VARIABLE) >= 0 && H5Tset_cset(type.get(), H5T_CSET_UTF8) >= 0;
+  if (ok && H5Aexists(g.raw().get(), name.c_str()) > 0) ok = H5Adelete(g.raw().get(), name.c_str()) >= 0;
+  handle a(ok ? H5Acreate2(g.raw().get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT) : -1);
   const char* p = value.c_str();
-  if (!a || H5Awrite(a.get(), type.get(), &p) < 0) throw error("cannot write attribute '" + name + "'");
+  if (!a || H5Awrite(a.get(), type.get(), &p) < 0)
+    throw error(g.owner().name() + ": " + g.path() + ": cannot write attribute '" + name + "'");
 }
 
 void write_string_list_attribute(group& g, const std::string& name, const std::vector<std::string>& values) {
   std::size_t size = 1;
   for (const auto& v : values) size = std::max(size, v.size());
   handle type(H5Tcopy(H5T_C_S1));
-  H5Tset_size(type.get(), size);
-  H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
   const hsize_t n = values.size();
   handle space(H5Screate_simple(1, &n, nullptr));
+  bool ok = type && space && H5Tset_size(type.get(), size) >= 0 && H5Tset_strpad(type.get(), H5T_STR_NULLPAD) >= 0;
   std::vector<char> buf(size * values.size() + 1, '\0');
   for (std::size_t i = 0; i < values.size(); ++i) std::memcpy(buf.data() + i * size, values[i].data(), values[i].size());
-  if (H5Aexists(g.raw().get(), name.c_str()) > 0) H5Adelete(g.raw().get(), name.c_str());
-  handle a(H5Acreate2(g.raw().get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
-  if (!a || H5Awrite(a.get(), type.get(), buf.data()) < 0) throw error("cannot write attribute '" + name + "'");
+  if (ok && H5Aexists(g.raw().get(), name.c_str()) > 0) ok = H5Adelete(g.raw().get(), name.c_str()) >= 0;
+  handle a(ok ? H5Acreate2(g.raw().get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT) : -1);
+  if (!a || H5Awrite(a.get(), type.get(), buf.data()) < 0)
+    throw error(g.owner().name() + ": " + g.path() + ": cannot write attribute '" + name + "'");
 }
 
 } // namespace hepnn::detail::h5

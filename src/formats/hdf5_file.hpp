@@ -39,6 +39,18 @@ struct dataset_info {
 
 class file;
 
+// ---- limits on sizes taken from files (docs/workflows.md, "Limits") -------
+
+/// Entries per row of a 2-D dataset or table (tracks, clusters per jet or tau).
+inline constexpr std::size_t max_slots = 100'000;
+/// Bytes of one chunked read; scoring reads fewer rows at a time to stay below.
+inline constexpr std::size_t max_read_bytes = std::size_t{256} << 20;
+/// Values of a dataset read whole (weights, preprocessing, a score column).
+inline constexpr std::size_t max_values = std::size_t{1} << 28;
+
+/// a × b, or a config_error naming `where` in `f` when it overflows.
+std::size_t checked_mul(std::size_t a, std::size_t b, const file& f, const std::string& where);
+
 /// A group inside a file (the root group too).
 class group {
 public:
@@ -65,8 +77,11 @@ public:
   /// A numeric dataset converted to double, row-major.
   std::vector<double> read(const std::string& dataset, dataset_info* shape = nullptr) const;
   /// Rows [first, first + count) of a numeric dataset of rank 1 or 2 (all of
-  /// the second dimension), converted to double, row-major.
-  void read_rows(const std::string& dataset, std::size_t first, std::size_t count, std::vector<double>& out) const;
+  /// the second dimension), converted to double, row-major. With `slots`,
+  /// the dataset must have exactly that many entries per row (throws naming
+  /// it otherwise), so `out` holds count × slots values.
+  void read_rows(const std::string& dataset, std::size_t first, std::size_t count, std::vector<double>& out,
+                 std::optional<std::size_t> slots = std::nullopt) const;
   /// A 1-D dataset of strings (fixed or variable length; trailing NULs stripped).
   std::vector<std::string> read_strings(const std::string& dataset) const;
 
@@ -91,8 +106,11 @@ public:
   /// Opens an HDF5 file held in memory (e.g. inside a .keras zip); `name`
   /// is used in messages.
   static file open_image(std::vector<char> image, const std::string& name);
-  /// Creates (truncates) a file for writing.
-  static file create(const std::string& path);
+  /// Creates (truncates) a file for writing; messages name it `shown_as`
+  /// when given (the user's name for a temporary file).
+  static file create(const std::string& path, const std::string& shown_as = {});
+  /// Writes everything buffered to the file; throws error naming it on failure.
+  void flush() const;
 
   const std::string& name() const noexcept { return name_; }
   group root() const;

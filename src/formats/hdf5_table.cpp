@@ -70,6 +70,9 @@ table::table(const file& f, const std::string& path) : file_(&f), path_(absolute
   H5Sget_simple_extent_dims(space.get(), dims, nullptr);
   rows_ = static_cast<std::size_t>(dims[0]);
   width_ = rank == 2 ? static_cast<std::size_t>(dims[1]) : 1;
+  if (width_ > max_slots)
+    fail(std::to_string(width_) + " entries per row: more than the limit of " + std::to_string(max_slots));
+  row_bytes_ = H5Tget_size(type.get());
   const int n = H5Tget_nmembers(type.get());
   for (int i = 0; i < n; ++i) {
     char* name = H5Tget_member_name(type.get(), static_cast<unsigned>(i));
@@ -83,6 +86,12 @@ table::table(const file& f, const std::string& path) : file_(&f), path_(absolute
 }
 
 void table::fail(const std::string& message) const { file_->fail(path_, message); }
+
+std::size_t table::rows_per_read(std::size_t wanted) const noexcept {
+  // raw rows plus every field as a double, per entry
+  const std::size_t per_row = width_ * (row_bytes_ + 8 * fields_.size()) + 1;
+  return std::clamp<std::size_t>(max_read_bytes / per_row, 1, std::max<std::size_t>(wanted, 1));
+}
 
 std::vector<std::string> table::field_names() const {
   std::vector<std::string> names;
@@ -107,7 +116,7 @@ void table::require(const std::vector<std::string>& names, const std::string& pu
 
 const table::rows_view& table::fetch(std::size_t first, std::size_t count, const std::vector<std::string>& names) const {
   require(names, "reading");
-  if (first + count > rows_) fail("rows " + std::to_string(first) + ".." + std::to_string(first + count) + " are past the end");
+  if (count > rows_ || first > rows_ - count) fail("rows " + std::to_string(first) + ".." + std::to_string(first + count) + " are past the end");
   // HDF5 reads the wanted members in their own (native) types, packed: a
   // plain copy per member, far faster than its conversions to double
   handle file_type(H5Dget_type(dataset_.get()));
@@ -133,11 +142,15 @@ const table::rows_view& table::fetch(std::size_t first, std::size_t count, const
     natives.push_back(std::move(native));
   }
   view_.row_ = row;
-  view_.n_ = count * width_;
+  view_.n_ = checked_mul(count, width_, *file_, path_);
   if (view_.n_ == 0 || names.empty()) return view_; // nothing to read
   handle mem(H5Tcreate(H5T_COMPOUND, row));
   for (std::size_t i = 0; i < names.size(); ++i) H5Tinsert(mem.get(), names[i].c_str(), view_.slots_[i].offset, natives[i].get());
-  buffer_.resize(view_.n_ * row);
+  const std::size_t bytes = checked_mul(view_.n_, row, *file_, path_);
+  if (bytes > max_read_bytes)
+    fail("reading " + std::to_string(count) + " rows at once needs " + std::to_string(bytes) + " bytes, more than the limit of " +
+         std::to_string(max_read_bytes));
+  buffer_.resize(bytes);
   read_slab(*file_, path_, dataset_.get(), mem.get(), first, count, width_, buffer_.data());
   view_.data_ = buffer_.data();
   return view_;
@@ -170,48 +183,103 @@ void table::read(std::size_t first, std::size_t count, const std::vector<std::st
   for (std::size_t e = 0; e < v.size() && k; ++e) v.convert(e, out.data() + e * k);
 }
 
+namespace {
+
+struct stored_type {
+  const char* spelling;
+  hid_t file, memory;
+  bool is_float, is_signed;
+};
+
+const stored_type* stored(const std::string& spelling) {
+  static const stored_type known[] = {
+      {"f4", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, true, true},   {"f8", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, true, true},
+      {"i1", H5T_STD_I8LE, H5T_NATIVE_INT8, false, true},     {"i2", H5T_STD_I16LE, H5T_NATIVE_INT16, false, true},
+      {"i4", H5T_STD_I32LE, H5T_NATIVE_INT32, false, true},   {"i8", H5T_STD_I64LE, H5T_NATIVE_INT64, false, true},
+      {"u1", H5T_STD_U8LE, H5T_NATIVE_UINT8, false, false},   {"bool", H5T_STD_U8LE, H5T_NATIVE_UINT8, false, false},
+      {"u2", H5T_STD_U16LE, H5T_NATIVE_UINT16, false, false}, {"u4", H5T_STD_U32LE, H5T_NATIVE_UINT32, false, false},
+      {"u8", H5T_STD_U64LE, H5T_NATIVE_UINT64, false, false}};
+  for (const auto& t : known)
+    if (spelling == t.spelling) return &t;
+  return nullptr;
+}
+
+} // namespace
+
+void table_writer::fail(const std::string& message) const { file_->fail("/" + name_, message); }
+
 table_writer::table_writer(file& f, const std::string& name, std::vector<column> columns)
     : file_(&f), name_(name), columns_(std::move(columns)) {
   const std::size_t k = columns_.size();
-  std::vector<hid_t> types;
-  std::size_t size = 0;
+  for (std::size_t i = 0; i < k; ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (columns_[i].name == columns_[j].name)
+        fail("column '" + columns_[i].name + "' would be written twice, by " + columns_[j].source + " and by " +
+             columns_[i].source + " (rename one of them)");
+  std::vector<const stored_type*> types;
   for (const auto& c : columns_) {
-    static const std::pair<const char*, hid_t> known[] = {
-        {"f4", H5T_IEEE_F32LE}, {"f8", H5T_IEEE_F64LE}, {"i1", H5T_STD_I8LE}, {"i4", H5T_STD_I32LE},
-        {"i8", H5T_STD_I64LE},  {"u1", H5T_STD_U8LE},   {"bool", H5T_STD_U8LE}, {"u4", H5T_STD_U32LE}};
-    hid_t t = -1;
-    for (const auto& [spelling, id] : known)
-      if (c.type == spelling) t = id;
-    if (t < 0) f.fail("/" + name, "cannot store column '" + c.name + "' as " + c.type);
+    const stored_type* t = stored(c.type);
+    if (!t) fail("cannot store column '" + c.name + "' as " + c.type);
     types.push_back(t);
-    size += H5Tget_size(t);
+    offsets_.push_back(row_size_);
+    sizes_.push_back(H5Tget_size(t->memory));
+    row_size_ += sizes_.back();
   }
-  handle file_type(H5Tcreate(H5T_COMPOUND, size == 0 ? 1 : size));
-  memory_type_ = handle(H5Tcreate(H5T_COMPOUND, 8 * (k == 0 ? 1 : k)));
-  std::size_t offset = 0;
+  auto check = [this](bool ok, const char* what) {
+    if (!ok) throw error(file_->name() + ": /" + name_ + ": cannot " + what + " (HDF5 error)");
+  };
+  handle file_type(H5Tcreate(H5T_COMPOUND, row_size_ == 0 ? 1 : row_size_));
+  memory_type_ = handle(H5Tcreate(H5T_COMPOUND, row_size_ == 0 ? 1 : row_size_));
+  check(file_type && memory_type_, "create the row type");
   for (std::size_t i = 0; i < k; ++i) {
-    H5Tinsert(file_type.get(), columns_[i].name.c_str(), offset, types[i]);
-    offset += H5Tget_size(types[i]);
-    H5Tinsert(memory_type_.get(), columns_[i].name.c_str(), 8 * i, H5T_NATIVE_DOUBLE);
+    // file and memory rows have the same sizes and offsets; only the byte order may differ
+    check(H5Tinsert(file_type.get(), columns_[i].name.c_str(), offsets_[i], types[i]->file) >= 0 &&
+              H5Tinsert(memory_type_.get(), columns_[i].name.c_str(), offsets_[i], types[i]->memory) >= 0,
+          "add a column to the row type");
   }
   const hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = 4096;
   handle space(H5Screate_simple(1, &zero, &unlimited));
   handle props(H5Pcreate(H5P_DATASET_CREATE));
-  H5Pset_chunk(props.get(), 1, &chunk);
-  if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) H5Pset_deflate(props.get(), 4);
+  check(space && props && H5Pset_chunk(props.get(), 1, &chunk) >= 0, "set up the dataset");
+  if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) check(H5Pset_deflate(props.get(), 4) >= 0, "set up compression");
   dataset_ = handle(H5Dcreate2(f.raw().get(), name.c_str(), file_type.get(), space.get(), H5P_DEFAULT, props.get(), H5P_DEFAULT));
-  if (!dataset_) f.fail("/" + name, "cannot create the dataset");
+  check(static_cast<bool>(dataset_), "create the dataset");
+}
+
+void table_writer::put(unsigned char* row, std::size_t k, double v) const {
+  const stored_type& t = *stored(columns_[k].type);
+  unsigned char* p = row + offsets_[k];
+  auto store = [p](auto x) { std::memcpy(p, &x, sizeof x); };
+  switch (sizes_[k]) {
+  case 1: return t.is_signed ? store(static_cast<std::int8_t>(v)) : store(static_cast<std::uint8_t>(v));
+  case 2: return t.is_signed ? store(static_cast<std::int16_t>(v)) : store(static_cast<std::uint16_t>(v));
+  case 4:
+    if (t.is_float) return store(static_cast<float>(v));
+    return t.is_signed ? store(static_cast<std::int32_t>(v)) : store(static_cast<std::uint32_t>(v));
+  default:
+    if (t.is_float) return store(v);
+    return t.is_signed ? store(static_cast<std::int64_t>(v)) : store(static_cast<std::uint64_t>(v));
+  }
 }
 
 void table_writer::append(const double* rows, std::size_t count) {
+  const std::size_t k = columns_.size();
+  packed_.assign(count * row_size_, 0);
+  for (std::size_t r = 0; r < count; ++r)
+    for (std::size_t c = 0; c < k; ++c) put(packed_.data() + r * row_size_, c, rows[r * k + c]);
+  append(packed_.data(), count);
+}
+
+void table_writer::append(const unsigned char* rows, std::size_t count) {
   if (count == 0) return;
   const hsize_t total = rows_ + count, start = rows_, n = count;
-  if (H5Dset_extent(dataset_.get(), &total) < 0) file_->fail("/" + name_, "cannot extend the dataset");
+  if (H5Dset_extent(dataset_.get(), &total) < 0) fail("cannot extend the dataset");
   handle space(H5Dget_space(dataset_.get()));
-  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr);
   handle mspace(H5Screate_simple(1, &n, nullptr));
+  if (!space || !mspace || H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr) < 0)
+    fail("cannot select rows " + std::to_string(start) + ".." + std::to_string(total));
   if (H5Dwrite(dataset_.get(), memory_type_.get(), mspace.get(), space.get(), H5P_DEFAULT, rows) < 0)
-    file_->fail("/" + name_, "cannot write rows (disk full?)");
+    fail("cannot write rows (disk full?)");
   rows_ = total;
 }
 

@@ -34,6 +34,9 @@ public:
   const std::vector<table_field>& fields() const noexcept { return fields_; }
   std::vector<std::string> field_names() const;
   const table_field* find(const std::string& name) const;
+  /// How many rows to read at a time, at most `wanted` and at least 1, so
+  /// that a read (and its values as doubles) stays within max_read_bytes.
+  std::size_t rows_per_read(std::size_t wanted) const noexcept;
 
   /// Checks that every name is a numeric or boolean field; throws a
   /// config_error naming the file, the dataset and the field otherwise.
@@ -52,6 +55,9 @@ public:
     std::size_t size() const noexcept { return n_; } ///< entries: rows × width()
     double value(std::size_t entry, std::size_t field) const;
     void convert(std::size_t entry, double* out) const; ///< every field of one entry
+    /// The bytes of one value in its own (native) type, size(field) of them.
+    const unsigned char* raw(std::size_t entry, std::size_t field) const { return data_ + entry * row_ + slots_[field].offset; }
+    std::size_t size(std::size_t field) const { return slots_[field].size; }
   private:
     friend class table;
     struct slot {
@@ -68,7 +74,7 @@ private:
   const file* file_;
   std::string path_;
   handle dataset_;
-  std::size_t rows_ = 0, width_ = 1;
+  std::size_t rows_ = 0, width_ = 1, row_bytes_ = 0;
   std::vector<table_field> fields_;
   mutable std::vector<unsigned char> buffer_; ///< raw rows of the last read (a table is not shared between threads)
   mutable rows_view view_;
@@ -76,16 +82,27 @@ private:
 };
 
 /// A new 1-D compound dataset, appended to in slices (chunked,
-/// gzip-compressed when the library has the filter). Values are passed as
-/// doubles and stored as each column's type.
+/// gzip-compressed when the library has the filter). Rows are passed packed,
+/// each column in its own type (native byte order), or as doubles.
 class table_writer {
 public:
   struct column {
     std::string name;
-    std::string type = "f4"; ///< f4, f8, i1, i4, i8, u1, u4 (numpy spelling; "bool" is stored as u1)
+    std::string type = "f4"; ///< f4, f8, i1, i2, i4, i8, u1, u2, u4, u8 (numpy spelling; "bool" is stored as u1)
+    std::string source = {}; ///< for messages: what the column holds ("--copy", "a score of the network", ...)
   };
+  /// Throws config_error naming the file and dataset for an unknown type or
+  /// a column name given twice (naming both sources), error if HDF5 fails.
   table_writer(file& f, const std::string& name, std::vector<column> columns);
-  /// Appends `count` rows of columns().size() values each.
+
+  std::size_t row_size() const noexcept { return row_size_; }
+  std::size_t offset(std::size_t k) const { return offsets_[k]; } ///< of column k in a packed row
+  std::size_t size(std::size_t k) const { return sizes_[k]; }
+  /// Stores `v` converted to column k's type into a packed row.
+  void put(unsigned char* row, std::size_t k, double v) const;
+  /// Appends `count` packed rows of row_size() bytes.
+  void append(const unsigned char* rows, std::size_t count);
+  /// Appends `count` rows of columns().size() doubles each.
   void append(const double* rows, std::size_t count);
   std::size_t rows() const noexcept { return rows_; }
 
@@ -93,8 +110,12 @@ private:
   file* file_;
   std::string name_;
   std::vector<column> columns_;
+  std::vector<std::size_t> offsets_, sizes_;
+  std::size_t row_size_ = 0;
   handle dataset_, memory_type_;
   std::size_t rows_ = 0;
+  std::vector<unsigned char> packed_;
+  [[noreturn]] void fail(const std::string& message) const;
 };
 
 } // namespace hepnn::detail::h5

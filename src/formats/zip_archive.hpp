@@ -1,10 +1,16 @@
 #pragma once
 // Reading entries of a zip archive (the Keras 3 `.keras` format) with libzip.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace hepnn::detail {
+
+/// The largest member read (a .keras file's weights are far smaller).
+inline constexpr std::uint64_t max_zip_member_bytes = std::uint64_t{2} << 30;
+/// Deflate cannot expand data by more than about 1032:1.
+inline constexpr std::uint64_t max_deflate_ratio = 1032;
 
 class zip_archive {
 public:
@@ -15,11 +21,15 @@ public:
   zip_archive& operator=(const zip_archive&) = delete;
 
   bool has(const std::string& entry) const;
-  /// The whole entry; throws naming the archive and the entry.
+  /// The whole entry; throws naming the archive and the entry. A size the
+  /// entry cannot have (above max_zip_member_bytes, stored uncompressed but
+  /// larger than its data or the archive, beyond deflate's ratio) is refused
+  /// before anything is allocated.
   std::vector<char> read(const std::string& entry) const;
 
 private:
   std::string path_;
+  std::uint64_t file_size_ = 0;
   void* zip_ = nullptr;
 };
 

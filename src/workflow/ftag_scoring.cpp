@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 
 namespace hepnn::ftag {
 namespace {
@@ -41,10 +42,11 @@ struct scoring_info {
 };
 
 /// One chunk's results: scores (jets × score_names), tracks fed per jet (−1
-/// without tracks), and the copied jet fields (jets × copy_fields).
+/// without tracks), and the copied jet fields, each in its own type, packed
+/// (jets × the bytes of copy_fields): copied exactly, never through double.
 template <typename T>
 using chunk_sink = std::function<void(std::size_t n, const std::vector<T>& scores,
-                                      const std::vector<int>& n_tracks, const std::vector<double>& copied)>;
+                                      const std::vector<int>& n_tracks, const std::vector<unsigned char>& copied)>;
 
 template <typename T>
 void run(const score_options& o, scoring_info& info, const std::function<void(const scoring_info&)>& start,
@@ -86,15 +88,24 @@ void run(const score_options& o, scoring_info& info, const std::function<void(co
   if (start) start(info);
 
   workspace ws;
-  std::vector<double> jet_values, track_row, track_values, copied;
+  std::vector<double> jet_values, track_row, track_values;
+  std::vector<unsigned char> copied;
   std::vector<std::size_t> offsets;
   std::vector<T> scores;
   std::vector<int> n_tracks;
-  const std::size_t nt = track_fields.size(), width = tracks ? tracks->width() : 0, chunk = std::max<std::size_t>(o.chunk, 1);
+  // memory stays bounded whatever the file declares: fewer jets per chunk for wide track tables
+  std::size_t chunk = jets.rows_per_read(o.chunk);
+  if (tracks) chunk = tracks->rows_per_read(chunk);
+  const std::size_t nt = track_fields.size(), width = tracks ? tracks->width() : 0;
   for (std::size_t first = 0; first < jets.rows(); first += chunk) {
     const std::size_t n = std::min(chunk, jets.rows() - first);
     jets.read(first, n, tagger.jet_fields(), jet_values);
-    if (!o.copy_fields.empty()) jets.read(first, n, o.copy_fields, copied);
+    if (!o.copy_fields.empty()) {
+      const auto& rows = jets.fetch(first, n, o.copy_fields);
+      copied.clear();
+      for (std::size_t j = 0; j < n; ++j)
+        for (std::size_t k = 0; k < o.copy_fields.size(); ++k) copied.insert(copied.end(), rows.raw(j, k), rows.raw(j, k) + rows.size(k));
+    }
     offsets.assign(n + 1, 0);
     n_tracks.assign(n, -1);
     if (tracks) {
@@ -102,14 +113,17 @@ void run(const score_options& o, scoring_info& info, const std::function<void(co
       const auto& rows = tracks->fetch(first, n, track_fields);
       track_values.clear();
       track_row.resize(nt);
+      // tracks are counted, not derived from the values: a sequence may read no track field
+      std::size_t valid = 0;
       for (std::size_t j = 0; j < n; ++j) {
         for (std::size_t s = 0; s < width; ++s) {
           const std::size_t e = j * width + s;
           if (rows.value(e, nt - 1) == 0) continue;
           rows.convert(e, track_row.data());
           track_values.insert(track_values.end(), track_row.begin(), track_row.end() - 1);
+          ++valid;
         }
-        offsets[j + 1] = track_values.size() / (nt - 1);
+        offsets[j + 1] = valid;
       }
       info.tracks_seen += offsets[n];
     }
@@ -136,7 +150,7 @@ template <typename T> scored_jets collect(const score_options& o) {
   scored_jets out;
   scoring_info info;
   run<T>(o, info, {},
-         [&](std::size_t, const std::vector<T>& scores, const std::vector<int>& n_tracks, const std::vector<double>&) {
+         [&](std::size_t, const std::vector<T>& scores, const std::vector<int>& n_tracks, const std::vector<unsigned char>&) {
            out.scores.insert(out.scores.end(), scores.begin(), scores.end());
            out.n_tracks.insert(out.n_tracks.end(), n_tracks.begin(), n_tracks.end());
          });
@@ -150,30 +164,37 @@ template <typename T> score_summary write(const score_options& o) {
   const auto start = std::chrono::steady_clock::now();
   score_summary sum;
   scoring_info info;
+  detail::refuse_overwriting_inputs(o.output.string(), {{"the input ntuple", o.input.string()}, {"the network", o.network.string()}});
   detail::write_atomically(o.output.string(), [&](const std::string& tmp) {
-    auto out = h5::file::create(tmp);
+    auto out = h5::file::create(tmp, o.output.string());
     std::optional<h5::table_writer> writer;
-    std::vector<double> rows;
+    std::vector<unsigned char> rows;
     // scores, the tracks each jet fed (when it has tracks), then the copied fields in their own types
     const auto created = [&](const scoring_info& i) {
       std::vector<h5::table_writer::column> cols;
-      for (const auto& name : i.score_names) cols.push_back({name, o.float64 ? "f8" : "f4"});
-      if (!i.tracks_dataset.empty()) cols.push_back({n_tracks_field, "i4"});
-      for (std::size_t k = 0; k < o.copy_fields.size(); ++k) cols.push_back({o.copy_fields[k], i.copy_types[k]});
+      const std::string net = o.network.empty() ? std::string("the network") : o.network.string();
+      for (const auto& name : i.score_names) cols.push_back({name, o.float64 ? "f8" : "f4", "a score of " + net});
+      if (!i.tracks_dataset.empty()) cols.push_back({n_tracks_field, "i4", "the tracks fed per jet"});
+      for (std::size_t k = 0; k < o.copy_fields.size(); ++k)
+        cols.push_back({o.copy_fields[k], i.copy_types[k], "--copy " + o.copy_fields[k] + " (from " + o.input.string() + ")"});
       writer.emplace(out, "jets", std::move(cols));
     };
     run<T>(o, info, created,
            [&](std::size_t n, const std::vector<T>& scores, const std::vector<int>& n_tracks,
-               const std::vector<double>& copied) {
+               const std::vector<unsigned char>& copied) {
              const std::size_t ns = info.score_names.size(), nc = o.copy_fields.size();
              const bool counts = !info.tracks_dataset.empty();
-             const std::size_t width = ns + (counts ? 1 : 0) + nc;
-             rows.resize(n * width);
+             const std::size_t size = writer->row_size(), first_copy = ns + (counts ? 1 : 0);
+             const std::size_t copy_bytes = nc ? size - writer->offset(first_copy) : 0;
+             if (copied.size() != n * copy_bytes)
+               throw error(o.input.string() + ": the --copy fields do not have the sizes of their types");
+             rows.assign(n * size, 0);
              for (std::size_t j = 0; j < n; ++j) {
-               double* row = rows.data() + j * width;
-               for (std::size_t k = 0; k < ns; ++k) *row++ = static_cast<double>(scores[j * ns + k]);
-               if (counts) *row++ = n_tracks[j];
-               for (std::size_t k = 0; k < nc; ++k) *row++ = copied[j * nc + k];
+               unsigned char* row = rows.data() + j * size;
+               for (std::size_t k = 0; k < ns; ++k) writer->put(row, k, static_cast<double>(scores[j * ns + k]));
+               if (counts) writer->put(row, ns, n_tracks[j]);
+               // the copied fields are the row's last columns, with the sizes they have in the input
+               if (nc) std::memcpy(row + writer->offset(first_copy), copied.data() + j * copy_bytes, copy_bytes);
              }
              writer->append(rows.data(), n);
              sum.jets += n;
@@ -187,6 +208,7 @@ template <typename T> score_summary write(const score_options& o) {
       h5::write_string_attribute(root, "tracks", info.tracks_dataset);
       h5::write_string_attribute(root, "track_handling", info.track_handling);
     }
+    out.flush();
   });
   sum.tracks_dataset = std::move(info.tracks_dataset);
   sum.track_handling = std::move(info.track_handling);
@@ -206,10 +228,13 @@ scored_jets score_jets(const score_options& o) { return o.float64 ? collect<doub
 namespace {
 
 /// Columns of an open table, one vector per field (first slot of 2-D tables).
-std::vector<std::vector<double>> columns_of(const h5::table& t, const std::vector<std::string>& fields) {
+std::vector<std::vector<double>> columns_of(const h5::table& t, const std::vector<std::string>& fields, const h5::file& f) {
+  if (h5::checked_mul(t.rows(), fields.size(), f, t.path()) > h5::max_values)
+    f.fail(t.path(), std::to_string(t.rows()) + " rows of " + std::to_string(fields.size()) + " fields: more than the limit of " +
+                         std::to_string(h5::max_values) + " values read at once");
   std::vector<std::vector<double>> cols(fields.size(), std::vector<double>(t.rows()));
   std::vector<double> buf;
-  const std::size_t chunk = 65536;
+  const std::size_t chunk = t.rows_per_read(65536);
   for (std::size_t first = 0; first < t.rows(); first += chunk) {
     const std::size_t n = std::min(chunk, t.rows() - first);
     t.read(first, n, fields, buf);
@@ -224,7 +249,7 @@ std::vector<std::vector<double>> columns_of(const h5::table& t, const std::vecto
 std::vector<std::vector<double>> read_jet_columns(const std::filesystem::path& file, const std::string& dataset,
                                                   const std::vector<std::string>& fields) {
   const auto f = h5::file::open(file.string());
-  return columns_of(h5::table(f, dataset), fields);
+  return columns_of(h5::table(f, dataset), fields, f);
 }
 
 score_file read_score_file(const std::filesystem::path& path) {
@@ -236,7 +261,7 @@ score_file read_score_file(const std::filesystem::path& path) {
   auto fields = s.names;
   const bool counts = jets.find(n_tracks_field) != nullptr;
   if (counts) fields.push_back(n_tracks_field);
-  s.columns = columns_of(jets, fields);
+  s.columns = columns_of(jets, fields, f);
   if (counts) {
     for (double v : s.columns.back()) s.n_tracks.push_back(static_cast<int>(v));
     s.columns.pop_back();

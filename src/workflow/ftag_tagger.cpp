@@ -200,8 +200,18 @@ template <typename T> struct basic_tagger<T>::impl {
     track_fields = tracks.names();
     for (const auto& r : jet_nodes) jet_width += r.size();
     for (const auto& r : seq_nodes) track_width += r.size();
+    // score names are <output>_<label>: two pairs may spell the same name ("a_b" + "c", "a" + "b_c")
+    std::vector<std::pair<std::string, std::string>> pairs;
     for (const auto& [name, offset] : bind.outputs())
-      for (const auto& label : net.labels(name)) score_names.push_back(name + "_" + label);
+      for (const auto& label : net.labels(name)) {
+        const std::string score = name + "_" + label;
+        for (std::size_t k = 0; k < score_names.size(); ++k)
+          if (score_names[k] == score)
+            throw config_error("output '" + pairs[k].first + "' label '" + pairs[k].second + "' and output '" + name + "' label '" +
+                               label + "' both make the score name '" + score + "'");
+        score_names.push_back(score);
+        pairs.emplace_back(name, label);
+      }
   }
 
   void choose_tracks(const model& m, const tagger_options& o, field_list& tracks) {

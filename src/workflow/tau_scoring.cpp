@@ -9,6 +9,7 @@
 #include "workflow/files.hpp"
 #include "workflow/tau_calculators.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -44,13 +45,19 @@ public:
   }
 
   std::size_t rows() const { return rows_; }
+  /// Candidates per read, at most `wanted`, so that a chunk's values and objects stay within h5::max_read_bytes.
+  std::size_t rows_per_read(std::size_t wanted) const {
+    const std::size_t per_row = (track_width_ * (sizeof(track) + 8 * tracks_.size()) +
+                                 cluster_width_ * (sizeof(cluster) + 8 * clusters_.size()) + sizeof(candidate) + 8 * (scalars_.size() + 1));
+    return std::clamp<std::size_t>(h5::max_read_bytes / per_row, 1, std::max<std::size_t>(wanted, 1));
+  }
 
   /// Candidates first .. first + n - 1; valid until the next call.
   const std::vector<candidate>& read(std::size_t first, std::size_t n) {
-    root_.read_rows("TauJets/nTracks", first, n, n_tracks_);
-    for (auto& c : scalars_) root_.read_rows(c.dataset, first, n, c.values);
-    for (auto& c : tracks_) root_.read_rows(c.dataset, first, n, c.values);
-    for (auto& c : clusters_) root_.read_rows(c.dataset, first, n, c.values);
+    root_.read_rows("TauJets/nTracks", first, n, n_tracks_, 1);
+    for (auto& c : scalars_) root_.read_rows(c.dataset, first, n, c.values, 1);
+    for (auto& c : tracks_) root_.read_rows(c.dataset, first, n, c.values, track_width_);
+    for (auto& c : clusters_) root_.read_rows(c.dataset, first, n, c.values, cluster_width_);
     fill(tracks_, n * track_width_, track_objects_);
     fill(clusters_, n * cluster_width_, cluster_objects_);
     candidates_.assign(n, candidate{});
@@ -81,11 +88,23 @@ private:
   template <typename Object>
   std::size_t add_objects(const std::vector<std::string>& names, const std::string& group, float Object::*(*member_of)(std::string_view),
                           const char* kind, std::vector<column<Object>>& out) const {
+    // every dataset of a group must have the same slots per candidate
     std::size_t width = 0;
+    std::string first;
     for (const auto& name : names) {
       const auto member = member_of(name);
       if (!member) throw config_error(std::string("tau candidates: unknown ") + kind + " field '" + name + "'");
-      width = check(group + name, 2, std::string("the networks' ") + kind + " inputs");
+      const std::size_t w = check(group + name, 2, std::string("the networks' ") + kind + " inputs");
+      if (w > h5::max_slots)
+        f_.fail("/" + group + name, std::to_string(w) + " " + kind + " slots per candidate: more than the limit of " +
+                                        std::to_string(h5::max_slots));
+      if (first.empty()) {
+        width = w, first = group + name;
+      } else if (w != width) {
+        f_.fail("/" + group + name, std::to_string(w) + " " + kind + " slots per candidate, but /" + first + " has " +
+                                        std::to_string(width) + " (the datasets of /" + group.substr(0, group.size() - 1) +
+                                        " must agree)");
+      }
       out.push_back({group + name, member, {}});
     }
     return width;
@@ -94,6 +113,9 @@ private:
   template <typename Object>
   static void fill(const std::vector<column<Object>>& columns, std::size_t slots, std::vector<Object>& objects) {
     objects.assign(slots, Object{});
+    for (const auto& c : columns)
+      if (c.values.size() < slots) throw error("tau candidates: /" + c.dataset + " read " + std::to_string(c.values.size()) +
+                                               " values for " + std::to_string(slots) + " slots");
     for (const auto& c : columns)
       for (std::size_t i = 0; i < slots; ++i) objects[i].*(c.member) = static_cast<float>(c.values[i]);
   }
@@ -121,7 +143,7 @@ void run(const score_options& o, const std::function<void(const std::vector<eval
   candidate_file reader(o.input, ev.scalar_fields(), ev.track_fields(), ev.cluster_fields());
   workspace ws;
   std::vector<evaluation> results;
-  const std::size_t chunk = std::max<std::size_t>(o.chunk, 1);
+  const std::size_t chunk = reader.rows_per_read(o.chunk);
   for (std::size_t first = 0; first < reader.size(); first += chunk) {
     const std::size_t n = std::min(chunk, reader.size() - first);
     const auto& candidates = reader.read(first, n);
@@ -135,13 +157,19 @@ void run(const score_options& o, const std::function<void(const std::vector<eval
 template <typename T> score_summary write(const score_options& o) {
   const auto start = std::chrono::steady_clock::now();
   score_summary sum;
+  const auto& e = o.evaluator;
+  hepnn::detail::refuse_overwriting_inputs(o.output.string(), {{"the candidate file", o.input.string()},
+                                                               {"--net-0p", e.network_0p.string()},
+                                                               {"--net-1p", e.network_1p.string()},
+                                                               {"--net-2p", e.network_2p.string()},
+                                                               {"--net-3p", e.network_3p.string()}});
   hepnn::detail::write_atomically(o.output.string(), [&](const std::string& tmp) {
-    auto out = h5::file::create(tmp);
+    auto out = h5::file::create(tmp, o.output.string());
     h5::table_writer writer(out, "TauJets",
-                            {{o.evaluator.output_varname, o.float64 ? "f8" : "f4"},
-                             {"network", "i1"},
-                             {"n_tracks_used", "i4"},
-                             {"n_clusters_used", "i4"}});
+                            {{o.evaluator.output_varname, o.float64 ? "f8" : "f4", "the score (--output-varname)"},
+                             {"network", "i1", "the network choice"},
+                             {"n_tracks_used", "i4", "the tracks fed"},
+                             {"n_clusters_used", "i4", "the clusters fed"}});
     std::vector<double> rows;
     run<T>(o, [&](const std::vector<evaluation>& results) {
       rows.clear();
@@ -160,6 +188,7 @@ template <typename T> score_summary write(const score_options& o) {
     h5::write_string_attribute(root, "network_1p", o.evaluator.network_1p.string());
     h5::write_string_attribute(root, "network_3p", o.evaluator.network_3p.string());
     h5::write_string_attribute(root, "precision", o.float64 ? "float64" : "float32");
+    out.flush();
   });
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return sum;
@@ -186,6 +215,7 @@ candidate_file::candidate_file(const std::filesystem::path& path, const std::vec
     : impl_(std::make_unique<impl>(path, scalar_fields, track_fields, cluster_fields)) {}
 candidate_file::~candidate_file() = default;
 std::size_t candidate_file::size() const noexcept { return impl_->reader.rows(); }
+std::size_t candidate_file::rows_per_read(std::size_t wanted) const { return impl_->reader.rows_per_read(wanted); }
 const std::vector<candidate>& candidate_file::read(std::size_t first, std::size_t n) { return impl_->reader.read(first, n); }
 
 score_summary score_candidates(const score_options& o) { return o.float64 ? write<double>(o) : write<float>(o); }

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <optional>
 
 namespace hepnn::ftag {
@@ -76,11 +77,23 @@ private:
   }
 };
 
-var_entry scaled(const value& entry, std::string name) {
+/// lwtnn's (x + offset)·scale from umami's (x − shift)/scale. A zero scale
+/// (a variable constant in the training sample) has no inverse: umami's
+/// script stops there with a ZeroDivisionError, and an infinite scale would
+/// make the variables file invalid JSON; so it is refused, as is a
+/// non-finite shift or scale.
+var_entry scaled(const scale_dict& sd, const std::string& where, const value& entry, std::string name) {
   var_entry v;
   v.name = std::move(name);
-  v.offset = -1.0 * entry.at("shift").number();
-  v.scale = 1.0 / entry.at("scale").number();
+  const double shift = entry.at("shift").number(), scale = entry.at("scale").number();
+  if (!std::isfinite(shift)) throw config_error(sd.path() + ": " + where + ": the shift is not a finite number");
+  if (scale == 0)
+    throw config_error(sd.path() + ": " + where + ": the scale is 0 (the variable was constant in the training sample), so "
+                       "(x - shift) / scale has no value; umami's script fails here too. Retrain without the variable, or "
+                       "set its scale to 1 in the scale dict if the network learnt nothing from it");
+  if (!std::isfinite(scale)) throw config_error(sd.path() + ": " + where + ": the scale is not a finite number");
+  v.offset = -1.0 * shift;
+  v.scale = 1.0 / scale;
   if (auto d = entry.find("default"); d && !d->is_null()) v.fallback = read_number(*d);
   return v;
 }
@@ -92,7 +105,7 @@ std::vector<var_entry> jet_variables(const detail::yaml_node& vars, const scale_
   for (const auto& [group, list] : groups.entries)
     for (const auto& var : list.strings()) {
       std::string name = var == "pt_btagJes" ? "pt" : var == "absEta_btagJes" ? "abs_eta" : var;
-      out.push_back(scaled(sd.jet(var), name));
+      out.push_back(scaled(sd, "/jets/" + var, sd.jet(var), name));
     }
   return out;
 }
@@ -114,12 +127,12 @@ std::vector<var_entry> track_variables(const detail::yaml_node& vars, const scal
     else if (var == "dr") name = "log_dr_nansafe";
     else if (var == "z0RelativeToBeamspotUncertainty") name = "log_z0RelativeToBeamspotUncertainty";
     else collection->at("logNormVars").fail("'" + var + "' is not a known logNormVars variable (ptfrac, dr, z0RelativeToBeamspotUncertainty)");
-    out.push_back(scaled(sd.track(tracks, var), name)); // the scale dict keys the original name
+    out.push_back(scaled(sd, "/" + tracks + "/" + var, sd.track(tracks, var), name)); // the scale dict keys the original name
   }
   const auto* joint = collection->find("jointNormVars");
   if (!joint) joint = collection->find("jointNormVas");
   if (!joint) collection->at("jointNormVars");
-  for (const auto& var : joint->strings()) out.push_back(scaled(sd.track(tracks, var), var));
+  for (const auto& var : joint->strings()) out.push_back(scaled(sd, "/" + tracks + "/" + var, sd.track(tracks, var), var));
   return out;
 }
 

@@ -11,7 +11,23 @@
 namespace hepnn::detail {
 namespace {
 
-yaml_node convert(const YAML::Node& n, const std::string& path, const std::string& file);
+/// Aliases make the file a graph: a self-reference is a cycle, and nested
+/// aliases ("billion laughs") expand exponentially. Both limits are far
+/// above what umami's configs need (a few levels, a few hundred nodes).
+struct budget {
+  std::string file;
+  std::size_t nodes = 0;
+  void enter(std::size_t depth, const std::string& path) {
+    if (depth > yaml_max_depth)
+      throw config_error(file + ": '" + path.substr(0, 200) + "': nested more than " + std::to_string(yaml_max_depth) +
+                         " levels deep (an alias that refers to itself?)");
+    if (++nodes > yaml_max_nodes)
+      throw config_error(file + ": the document expands to more than " + std::to_string(yaml_max_nodes) +
+                         " nodes once its aliases are resolved (nested aliases?)");
+  }
+};
+
+yaml_node convert(const YAML::Node& n, const std::string& path, budget& b, std::size_t depth);
 
 /// Applies `<<: *anchor` (a map or a list of maps): merged keys never
 /// replace the map's own, and earlier maps in a list win over later ones.
@@ -25,10 +41,11 @@ void merge_into(yaml_node& target, const yaml_node& source) {
     if (!target.find(k)) target.entries.emplace_back(k, v);
 }
 
-yaml_node convert(const YAML::Node& n, const std::string& path, const std::string& file) {
+yaml_node convert(const YAML::Node& n, const std::string& path, budget& b, std::size_t depth) {
+  b.enter(depth, path);
   yaml_node out;
   out.path = path;
-  out.file = file;
+  out.file = b.file;
   switch (n.Type()) {
   case YAML::NodeType::Null:
   case YAML::NodeType::Undefined: out.type = yaml_node::kind::null; break;
@@ -38,7 +55,7 @@ yaml_node convert(const YAML::Node& n, const std::string& path, const std::strin
     break;
   case YAML::NodeType::Sequence:
     out.type = yaml_node::kind::sequence;
-    for (std::size_t i = 0; i < n.size(); ++i) out.items.push_back(convert(n[i], path + "/" + std::to_string(i), file));
+    for (std::size_t i = 0; i < n.size(); ++i) out.items.push_back(convert(n[i], path + "/" + std::to_string(i), b, depth + 1));
     break;
   case YAML::NodeType::Map: {
     out.type = yaml_node::kind::map;
@@ -47,10 +64,10 @@ yaml_node convert(const YAML::Node& n, const std::string& path, const std::strin
       const std::string key = kv.first.Scalar();
       const std::string child = path.empty() ? key : path + "/" + key;
       if (key == "<<") {
-        merges.push_back(convert(kv.second, child, file));
+        merges.push_back(convert(kv.second, child, b, depth + 1));
         continue;
       }
-      out.entries.emplace_back(key, convert(kv.second, child, file));
+      out.entries.emplace_back(key, convert(kv.second, child, b, depth + 1));
     }
     for (const auto& m : merges) merge_into(out, m);
     break;
@@ -101,7 +118,8 @@ yaml_node load_yaml(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw config_error(path + ": cannot read the file: No such file or directory");
   try {
-    return convert(YAML::LoadFile(path), "", path);
+    budget b{path};
+    return convert(YAML::LoadFile(path), "", b, 0);
   } catch (const YAML::Exception& e) {
     throw config_error(path + ": not valid YAML at line " + std::to_string(e.mark.line + 1) + ", column " +
                        std::to_string(e.mark.column + 1) + ": " + e.msg);

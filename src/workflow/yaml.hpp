@@ -3,6 +3,7 @@
 // plain tree, with anchors, aliases and `<<:` merge keys resolved. Map
 // entries keep file order. Errors name the file and the key path.
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,7 +33,13 @@ public:
   [[noreturn]] void fail(const std::string& message) const;
 };
 
-/// Reads a YAML file; throws config_error naming the file (and line) on a syntax error.
+/// Limits on a document once its aliases are resolved: nesting depth, and
+/// nodes visited in all (a self-referencing alias or nested aliases exceed them).
+inline constexpr std::size_t yaml_max_depth = 64;
+inline constexpr std::size_t yaml_max_nodes = 100'000;
+
+/// Reads a YAML file; throws config_error naming the file (and line) on a
+/// syntax error, and naming it when a limit above is exceeded.
 yaml_node load_yaml(const std::string& path);
 
 } // namespace hepnn::detail

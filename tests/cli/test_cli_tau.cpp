@@ -132,6 +132,41 @@ TEST_F(tau_cli, a_truncated_candidate_file_keeps_the_old_scores) {
   EXPECT_EQ(text, "earlier");
 }
 
+TEST_F(tau_cli, cluster_datasets_with_different_slot_counts_are_refused) {
+  // dPhi is read last (it once set the slot count of every cluster field), et first
+  for (const std::string narrow : {"dPhi", "et"}) {
+    fs::copy_file(candidates(), path("odd.h5"), fs::copy_options::overwrite_existing);
+    write_dataset(path("odd.h5"), "TauClusters/" + narrow, {500, 3}, std::vector<double>(1500, 1.0), false);
+    const auto r = hepnn_cli(tauid(path("odd.h5"), path("scores.h5")));
+    EXPECT_EQ(r.status, 1) << narrow << ": " << r.err;
+    EXPECT_NE(r.err.find("odd.h5: /TauClusters/"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("cluster slots per candidate, but /TauClusters/"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("/TauClusters/" + narrow), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(path("scores.h5")));
+  }
+}
+
+TEST_F(tau_cli, an_output_varname_equal_to_another_column_is_refused) {
+  const auto r = hepnn_cli(tauid(candidates(), path("scores.h5"), "--output-varname n_tracks_used"));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("scores.h5: /TauJets: column 'n_tracks_used' would be written twice, by the score (--output-varname) and "
+                       "by the tracks fed"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(path("scores.h5")));
+}
+
+TEST_F(tau_cli, an_output_that_is_the_candidate_file_is_refused) {
+  fs::copy_file(candidates(), path("cands.h5"));
+  const auto r = hepnn_cli(tauid(path("cands.h5"), path("cands.h5")));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("cands.h5: the output is the same file as the candidate file"), std::string::npos) << r.err;
+  EXPECT_EQ(fs::file_size(path("cands.h5")), fs::file_size(candidates()));
+  copy_to_family(candidates(), path("fam_%d.h5"), 64 * 1024);
+  const auto f = hepnn_cli(tauid(path("fam_%d.h5"), path("fam_1.h5")));
+  EXPECT_NE(f.err.find("fam_1.h5: the output is the same file as the candidate file"), std::string::npos) << f.err;
+}
+
 TEST_F(tau_cli, usage_mistakes_exit_2) {
   EXPECT_EQ(hepnn_cli("tauid " + candidates() + " -o x.h5").status, 2);
   EXPECT_EQ(hepnn_cli("varspec --model m.h5").status, 2);
