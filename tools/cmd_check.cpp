@@ -174,7 +174,7 @@ int run_check(int argc, char** argv) {
                  "       hepnn check NTUPLE.h5 --scores SCORES.h5 --reference FIELD [options]\n"
                  "       hepnn check -c CONFIG.yaml [NETWORK.json] [options]\n\n"
                  "Prints umami's table (the share of jets whose |hepnn - reference| exceeds each threshold),\n"
-                 "the largest difference and the worst jets. Exit status 1 when a difference exceeds --tolerance.",
+                 "the largest difference and the worst jets. Exit status 1 when a difference exceeds --tolerance, 2 on an error.",
                  std::move(opts));
   args.parse(argc, argv, 2);
   if (args.help_requested()) {

@@ -53,12 +53,12 @@ int main(int argc, char** argv) {
     } catch (const hepnn::cli::usage_error& e) {
       std::fprintf(stderr, "hepnn %s: %s\n(see 'hepnn %s --help')\n", c.name, e.what(), c.name);
       return 2;
-    } catch (const hepnn::error& e) {
+    } catch (const hepnn::error& e) { // 2 as diff and cmp: 1 is kept for "differences found"
       std::fprintf(stderr, "hepnn %s: error: %s\n", c.name, e.what());
-      return 1;
+      return 2;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "hepnn %s: unexpected error: %s\n", c.name, e.what());
-      return 1;
+      return 2;
     }
   }
   std::fprintf(stderr, "hepnn: unknown command '%s'\n", argv[1]);

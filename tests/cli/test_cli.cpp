@@ -88,7 +88,7 @@ TEST_F(cli, eval_takes_arrays_as_physicists_hold_their_data) {
   auto r = hepnn_cli("convert " + (dir / "model.h5").string() + " --variables " + (dir / "variables.json").string() + " -o " + path("img.json"));
   ASSERT_EQ(r.status, 0) << r.err;
   r = hepnn_cli("eval " + path("img.json") + " --inputs " + path("bad.json"));
-  EXPECT_NE(r.status, 0);
+  EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("input 'jet_image' has 144 variables, the array gives 3 values"), std::string::npos) << r.err;
 }
 
@@ -113,7 +113,7 @@ TEST_F(cli, eval_writes_the_output_file_atomically) {
   // a failing run leaves the previous file untouched and no temporary behind
   const auto before = std::filesystem::file_size(out);
   r = hepnn_cli("eval /nonexistent.json --inputs " + (zoo("act_tanh") / "inputs.json").string() + " -o " + out.string());
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
   EXPECT_EQ(std::filesystem::file_size(out), before);
   for (const auto& e : std::filesystem::directory_iterator(out.parent_path()))
     EXPECT_EQ(e.path().filename().string().find("hepnn-cli-eval.json.tmp"), std::string::npos);
@@ -121,7 +121,7 @@ TEST_F(cli, eval_writes_the_output_file_atomically) {
 
 TEST_F(cli, errors_and_exit_codes) {
   auto r = hepnn_cli("eval /nonexistent/net.json --inputs x.json");
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "hepnn eval: error: /nonexistent/net.json: cannot read the file: No such file or directory\n");
   r = hepnn_cli("eval net.json --inputs x.json --precision float16");
   EXPECT_EQ(r.status, 2);
@@ -171,7 +171,7 @@ TEST_F(cli, convert_then_eval_reproduces_the_keras_reference) {
   // a failing conversion leaves no file behind
   r = hepnn_cli("convert " + (zoo("gru_reset_after") / "model.h5").string() + " --variables " +
                 (zoo("gru_reset_after") / "variables.json").string() + " --lwtnn -o " + (dir / "lwtnn.json").string());
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("layer 'gru' (GRU): reset_after"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "lwtnn.json"));
   for (const auto& e : std::filesystem::directory_iterator(dir)) EXPECT_EQ(e.path().string().find(".tmp-"), std::string::npos);

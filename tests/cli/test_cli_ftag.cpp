@@ -111,10 +111,10 @@ TEST_F(ftag_cli, the_projects_example_runs_the_whole_path) {
 
 TEST_F(ftag_cli, a_missing_dataset_is_named) {
   const auto r = hepnn_cli("eval " + network("dips_like") + " " + sample() + " --jets nope -o " + path("s.h5"));
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("sample_ttbar.h5: /nope: no such dataset (the file has: jets, tracks)"), std::string::npos) << r.err;
   const auto t = hepnn_cli("eval " + network("dips_like") + " " + sample() + " --tracks tracks_loose -o " + path("s.h5"));
-  EXPECT_EQ(t.status, 1);
+  EXPECT_EQ(t.status, 2);
   EXPECT_NE(t.err.find("/tracks_loose: no such dataset"), std::string::npos) << t.err;
   expect_only({"dips_like.json"});
 }
@@ -127,7 +127,7 @@ TEST_F(ftag_cli, a_network_input_the_ntuple_lacks_is_named) {
   text.replace(at, 19, "\"numberOfPixelHitz\"");
   std::ofstream(path("renamed.json")) << text;
   const auto r = hepnn_cli("eval " + path("renamed.json") + " " + sample() + " -o " + path("s.h5"));
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("network input 'numberOfPixelHitz' (node 'tracks_ip3d_sd0sort') maps to nothing in the track fields"),
             std::string::npos)
       << r.err;
@@ -143,7 +143,7 @@ TEST_F(ftag_cli, a_field_of_the_wrong_type_is_named) {
     "input_sequences": [], "nodes": [{"type": "input", "sources": [0], "size": 2}],
     "outputs": {"kin": {"node_index": 0, "labels": ["pt", "eta"]}}, "layers": []})";
   const auto r = hepnn_cli("eval " + path("kinematics.json") + " " + path("bad.h5") + " -o " + path("s.h5"));
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("bad.h5: /jets: field 'pt_btagJes' is of type string, not a number"), std::string::npos) << r.err;
   expect_only({"kinematics.json", "bad.h5"});
 }
@@ -160,14 +160,14 @@ TEST_F(ftag_cli, tracks_without_a_valid_flag_or_of_another_length_are_refused) {
   write_table(path("novalid.h5"), "jets", 2, 1, jets, true);
   write_table(path("novalid.h5"), "tracks", 2, 4, tracks, false);
   auto r = hepnn_cli("eval " + network("dips_like") + " " + path("novalid.h5") + " -o " + path("s.h5") + " --no-track-selection");
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("novalid.h5: /tracks: no field 'valid' (needed for telling real tracks from padding)"), std::string::npos)
       << r.err;
   tracks.push_back({"valid", "bool", std::vector<double>(9, 1)});
   write_table(path("short.h5"), "jets", 2, 1, jets, true);
   write_table(path("short.h5"), "tracks", 3, 3, tracks, false);
   r = hepnn_cli("eval " + network("dips_like") + " " + path("short.h5") + " -o " + path("s.h5") + " --no-track-selection");
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("short.h5: /tracks: 3 rows for 2 jets in /jets"), std::string::npos) << r.err;
   expect_only({"dips_like.json", "novalid.h5", "short.h5"});
 }
@@ -176,7 +176,7 @@ TEST_F(ftag_cli, a_truncated_file_fails_cleanly_and_keeps_the_old_output) {
   write_truncated_copy(sample(), path("truncated.h5"), 0.5);
   std::ofstream(path("scores.h5")) << "an earlier result";
   const auto r = hepnn_cli("eval " + network("dips_like") + " " + path("truncated.h5") + " -o " + path("scores.h5"));
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("truncated.h5"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
   std::ifstream kept(path("scores.h5"));
@@ -190,7 +190,7 @@ TEST_F(ftag_cli, a_config_without_a_needed_option_is_named) {
   std::ofstream(path("config.yaml")) << "input_file: x.h5\nscale_dict: s.json\nvar_dict: v.yaml\ntagger: dips\n"
                                         "class_labels: [ujets]\n";
   const auto r = hepnn_cli("check -c " + path("config.yaml"));
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("needed option 'model_file' is not given or is None"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("config.yaml"), std::string::npos) << r.err;
 }

@@ -58,7 +58,7 @@ TEST_F(hostile_cli, a_track_table_declaring_too_many_slots_is_refused_before_all
   declare_table(path("n.h5"), "jets", 2000, 1, {{"pt_btagJes", "f4", {}}, {"absEta_btagJes", "f4", {}}}, true);
   declare_table(path("n.h5"), "tracks", 2000, 100'000'000, {{"valid", "bool", {}}, {"pt", "f8", {}}}, false);
   const auto r = hepnn_cli("eval " + path("net.json") + " " + path("n.h5") + " -o " + path("s.h5"));
-  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("n.h5: /tracks: 100000000 entries per row: more than the limit of 100000"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(path("s.h5")));
 }
@@ -87,11 +87,11 @@ TEST_F(hostile_cli, score_file_columns_with_the_same_name_are_refused_naming_bot
               true);
   const std::string eval = "eval " + path("net.json") + " " + path("n.h5") + " -o " + path("s.h5");
   auto r = hepnn_cli(eval + " --copy kin_pt");
-  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("s.h5: /jets: column 'kin_pt' would be written twice, by a score of " + path("net.json") + " and by --copy kin_pt"),
             std::string::npos) << r.err;
   r = hepnn_cli(eval + " --copy pt_btagJes,absEta_btagJes,pt_btagJes");
-  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("column 'pt_btagJes' would be written twice, by --copy pt_btagJes"), std::string::npos) << r.err;
   // two outputs whose <output>_<label> coincide
   std::string two = kinematics;
@@ -99,7 +99,7 @@ TEST_F(hostile_cli, score_file_columns_with_the_same_name_are_refused_naming_bot
   two.replace(two.find(R"(["pt", "eta"])"), 13, R"(["p_t", "eta"])");
   std::ofstream(path("two.json")) << two;
   r = hepnn_cli("eval " + path("two.json") + " " + path("n.h5") + " -o " + path("s.h5"));
-  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("two.json"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("both make the score name 'kin_p_t'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("output 'kin_p' label 't'"), std::string::npos) << r.err;
@@ -148,7 +148,7 @@ TEST_F(hostile_cli, an_output_that_is_an_input_is_refused_and_the_input_kept) {
   // the same file by its name, through another directory spelling, and through a hard link
   for (const std::string& out : {path("n.h5"), (dir_ / "." / "n.h5").string(), path("link.h5")}) {
     const auto r = hepnn_cli("eval " + path("net.json") + " " + path("n.h5") + " -o " + out);
-    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_EQ(r.status, 2) << r.err;
     EXPECT_NE(r.err.find(out + ": the output is the same file as the input ntuple " + path("n.h5")), std::string::npos) << r.err;
   }
   auto r = hepnn_cli("eval " + path("net.json") + " " + path("n.h5") + " -o " + path("net.json"));
@@ -162,7 +162,7 @@ TEST_F(hostile_cli, an_output_that_is_an_input_is_refused_and_the_input_kept) {
   for (const std::string report : {"--csv", "--plot"}) {
     const std::string target = report == "--csv" ? path("n.h5") : path("s.svg");
     r = hepnn_cli("check " + path("n.h5") + " --scores " + path("s.h5") + " --reference kin " + report + " " + target);
-    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_EQ(r.status, 2) << r.err;
     EXPECT_NE(r.err.find(target + ": the output is the same file as"), std::string::npos) << r.err;
   }
   EXPECT_EQ(contents(path("n.h5")), ntuple);
@@ -193,7 +193,7 @@ TEST_F(hostile_cli, a_keras_member_claiming_gigabytes_is_refused_before_allocati
   for (const std::uint16_t method : {0, 8}) {
     std::ofstream(path("big.keras"), std::ios::binary) << zip_claiming("config.json", method, std::string("\x03\x00", 2), 0xFFFFFFF0u);
     const auto r = run_program(memory_limited(1'000'000), "convert " + path("big.keras") + " -o " + path("net.json"));
-    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_EQ(r.status, 2) << r.err;
     EXPECT_NE(r.err.find("big.keras: entry 'config.json' claims 4294967280 bytes"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(path("net.json")));
   }
@@ -208,10 +208,10 @@ TEST_F(hostile_cli, a_zero_scale_in_the_scale_dict_is_refused_naming_the_variabl
                                       "    jointNormVars: [d0]\n";
   const std::string common = "vardict -s " + path("scale.json") + " -v " + path("vars.yaml") + " -o " + path("out.json");
   auto r = hepnn_cli(common + " -t dl1");
-  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("scale.json: /jets/eta_btagJes: the scale is 0"), std::string::npos) << r.err;
   r = hepnn_cli(common + " -t dips --tracks_name tracks");
-  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("scale.json: /tracks/d0: the scale is 0"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(path("out.json")));
 }
@@ -298,13 +298,13 @@ TEST_F(hostile_cli, self_referencing_yaml_aliases_are_refused_naming_the_file) {
   std::ofstream(path("scale.json")) << "{}";
   std::ofstream(path("vars.yaml")) << "train_variables: &a\n  jets: *a\n";
   auto r = hepnn_cli("vardict -s " + path("scale.json") + " -v " + path("vars.yaml") + " -t dl1 -o " + path("out.json"));
-  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("vars.yaml: 'train_variables/jets/jets/"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("nested more than 64 levels deep"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(path("out.json")));
   std::ofstream(path("config.yaml")) << "input_file: &x [*x]\n";
   r = hepnn_cli("check -c " + path("config.yaml"));
-  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("config.yaml: 'input_file/0/0/"), std::string::npos) << r.err;
 }
 
@@ -312,11 +312,11 @@ TEST_F(hostile_cli, nested_yaml_aliases_stop_at_the_expansion_limit) {
   std::ofstream(path("scale.json")) << "{}";
   std::ofstream(path("vars.yaml")) << billion_laughs("train_variables");
   auto r = hepnn_cli("vardict -s " + path("scale.json") + " -v " + path("vars.yaml") + " -t dl1 -o " + path("out.json"));
-  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("vars.yaml: the document expands to more than 100000 nodes"), std::string::npos) << r.err;
   std::ofstream(path("config.yaml")) << billion_laughs("class_labels");
   r = hepnn_cli("check -c " + path("config.yaml"));
-  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("config.yaml: the document expands to more than 100000 nodes"), std::string::npos) << r.err;
 }
 

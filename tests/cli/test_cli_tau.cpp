@@ -89,7 +89,7 @@ TEST_F(tau_cli, varspec_fills_a_template_as_it_fills_the_model) {
 TEST_F(tau_cli, a_preproc_file_that_does_not_match_the_model_is_refused) {
   const auto r = hepnn_cli("varspec --preproc " + (tau_dir() / "tau_3p" / "preproc.h5").string() + " --model " +
                            (tau_dir() / "tau_1p" / "model.h5").string() + " -o " + path("vars.json"));
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("/jet_preproc has 10 variables, but the network's scalar input takes 9"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(path("vars.json")));
 }
@@ -98,7 +98,7 @@ TEST_F(tau_cli, a_missing_candidate_field_is_named_and_nothing_is_written) {
   // three candidates without TauJets/centFrac
   write_dataset(path("few.h5"), "TauJets/nTracks", {3}, {1, 3, 0}, true);
   const auto r = hepnn_cli(tauid(path("few.h5"), path("scores.h5")));
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("few.h5: /TauJets/centFrac: no such dataset (needed for the networks' input 'centFrac')"), std::string::npos)
       << r.err;
   EXPECT_FALSE(fs::exists(path("scores.h5")));
@@ -114,7 +114,7 @@ TEST_F(tau_cli, a_network_without_the_expected_inputs_is_refused) {
   std::ofstream(path("renamed.json")) << text;
   const auto r = hepnn_cli("tauid --net-1p " + path("renamed.json") + " --net-3p " + network("3p") + " " + candidates() + " -o " +
                            path("scores.h5"));
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("renamed.json: input 'jets' is not the scalar input the evaluator feeds ('scalar')"), std::string::npos)
       << r.err;
   EXPECT_FALSE(fs::exists(path("scores.h5")));
@@ -124,7 +124,7 @@ TEST_F(tau_cli, a_truncated_candidate_file_keeps_the_old_scores) {
   write_truncated_copy(candidates(), path("cut.h5"), 1.0 / 3);
   std::ofstream(path("scores.h5")) << "earlier";
   const auto r = hepnn_cli(tauid(path("cut.h5"), path("scores.h5")));
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("cut.h5"), std::string::npos) << r.err;
   std::ifstream kept(path("scores.h5"));
   std::string text;
@@ -138,7 +138,7 @@ TEST_F(tau_cli, cluster_datasets_with_different_slot_counts_are_refused) {
     fs::copy_file(candidates(), path("odd.h5"), fs::copy_options::overwrite_existing);
     write_dataset(path("odd.h5"), "TauClusters/" + narrow, {500, 3}, std::vector<double>(1500, 1.0), false);
     const auto r = hepnn_cli(tauid(path("odd.h5"), path("scores.h5")));
-    EXPECT_EQ(r.status, 1) << narrow << ": " << r.err;
+    EXPECT_EQ(r.status, 2) << narrow << ": " << r.err;
     EXPECT_NE(r.err.find("odd.h5: /TauClusters/"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("cluster slots per candidate, but /TauClusters/"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("/TauClusters/" + narrow), std::string::npos) << r.err;
@@ -148,7 +148,7 @@ TEST_F(tau_cli, cluster_datasets_with_different_slot_counts_are_refused) {
 
 TEST_F(tau_cli, an_output_varname_equal_to_another_column_is_refused) {
   const auto r = hepnn_cli(tauid(candidates(), path("scores.h5"), "--output-varname n_tracks_used"));
-  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("scores.h5: /TauJets: column 'n_tracks_used' would be written twice, by the score (--output-varname) and "
                        "by the tracks fed"),
             std::string::npos)
@@ -159,7 +159,7 @@ TEST_F(tau_cli, an_output_varname_equal_to_another_column_is_refused) {
 TEST_F(tau_cli, an_output_that_is_the_candidate_file_is_refused) {
   fs::copy_file(candidates(), path("cands.h5"));
   const auto r = hepnn_cli(tauid(path("cands.h5"), path("cands.h5")));
-  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("cands.h5: the output is the same file as the candidate file"), std::string::npos) << r.err;
   EXPECT_EQ(fs::file_size(path("cands.h5")), fs::file_size(candidates()));
   copy_to_family(candidates(), path("fam_%d.h5"), 64 * 1024);
