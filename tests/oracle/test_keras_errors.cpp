@@ -106,6 +106,22 @@ TEST(keras_errors, unsupported_and_unknown_layers_are_named) {
             (tmp / "act.json").string() + ": layer 'dense_6' (Dense): activation 'mish' is not supported");
 }
 
+// Issue 9: a size the network reader would refuse is refused when converting
+// (both apply the same limits), naming the layer.
+TEST(keras_errors, sizes_beyond_the_limits_are_refused_at_conversion) {
+  scratch tmp;
+  const auto dir = shared_dir() / "lwtnn-test-data" / "conv1d_functional";
+  const std::string arch = slurp(dir / "model.json");
+  spit(tmp / "dilated.json", replace(arch, "\"dilation_rate\": [2]", "\"dilation_rate\": [1099511627776]"));
+  EXPECT_EQ(error_of(tmp / "dilated.json", dir / "weights.h5"),
+            (tmp / "dilated.json").string() + ": layer 'conv1d_1' (Conv1D): dilation_rate values must be from 1 to 2^20");
+  spit(tmp / "wide.json", replace(arch, "\"batch_input_shape\": [null, 20, 2]", "\"batch_input_shape\": [null, 20, 2000000000000]"));
+  EXPECT_EQ(error_of(tmp / "wide.json", dir / "weights.h5"),
+            (tmp / "wide.json").string() + ": layer 'input_1' (InputLayer): the input shape asks for more than 16777216 values per event");
+  spit(tmp / "strided.json", replace(arch, "\"strides\": [1], \"padding\": \"same\"", "\"strides\": [3], \"padding\": \"same\""));
+  EXPECT_EQ(error_of(tmp / "strided.json", dir / "weights.h5"), "no error"); // a fixed length of 20 steps allows strides
+}
+
 TEST(keras_errors, missing_and_misshapen_weights) {
   // the architecture of one model with the weights of another
   EXPECT_EQ(error_of(zoo("dips_like") / "architecture.json", zoo("act_tanh") / "weights.h5"),
