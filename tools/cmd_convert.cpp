@@ -14,29 +14,32 @@
 namespace hepnn::cli {
 
 int run_convert(int argc, char** argv) {
-  arguments args("convert", "MODEL [WEIGHTS] [--variables VARS.json] -o NETWORK.json [--lwtnn]",
+  arguments args("convert", "MODEL [WEIGHTS [VARS.json]] [--variables VARS.json] [-o NETWORK.json] [--lwtnn]",
                  {
                      {{"--variables"}, true, "variables file (lwtnn graph or sequential form) with names, offsets, scales, labels", "VARS.json"},
-                     {{"-o", "--output"}, true, "the network file to write (without --variables: the template to fill)", "FILE"},
+                     {{"-o", "--output"}, true, "the network file to write (without --variables: the template to fill); default or '-': standard output", "FILE"},
                      {{"--lwtnn"}, false, "write a file lwtnn reads; refuse what lwtnn would evaluate differently"},
                  });
   args.parse(argc, argv, 2);
   if (args.help_requested()) {
     std::fputs(args.usage().c_str(), stdout);
     std::fputs("\nMODEL is a Keras full-model .h5, a .keras archive, or an architecture JSON followed by its\n"
-               "WEIGHTS .h5. Without --variables the output is a template variables file to fill in.\n",
+               "WEIGHTS .h5 (and, as kerasfunc2json.py takes them, the variables file). Without variables the\n"
+               "output is a template variables file to fill in. '-' reads the variables from standard input.\n"
+               "Exit status: 0 ok, 2 error.\n",
                stdout);
     return 0;
   }
   const auto& pos = args.positional();
-  if (pos.empty() || pos.size() > 2) throw usage_error("expected MODEL [WEIGHTS]");
-  if (!args.has("--output")) throw usage_error("-o FILE is required");
-  const std::string out = args.get("--output");
+  if (pos.empty() || pos.size() > 3) throw usage_error("expected MODEL [WEIGHTS [VARS.json]]");
+  if (pos.size() == 3 && args.has("--variables")) throw usage_error("the variables are given twice (third argument and --variables)");
+  const std::string out = args.get("--output", "-"); // like the scripts it replaces: standard output by default
   const auto start = std::chrono::steady_clock::now();
   convert_options options;
   options.lwtnn = args.has("--lwtnn");
   std::optional<variables_spec> vars;
   if (auto v = args.maybe("--variables")) vars = read_variables(*v);
+  else if (pos.size() == 3) vars = read_variables(pos[2]);
   const conversion c = convert_keras(pos[0], pos.size() > 1 ? pos[1] : std::string(), vars ? &*vars : nullptr, options);
   for (const auto& n : c.notes) std::fprintf(stderr, "hepnn convert: note: %s\n", n.c_str());
   if (!vars) {
@@ -45,7 +48,8 @@ int run_convert(int argc, char** argv) {
                  "hepnn convert: no --variables given: wrote the variables template to %s\n"
                  "  fill in the names, offsets, scales and labels, then run\n"
                  "  hepnn convert %s%s%s --variables %s -o NETWORK.json\n",
-                 out.c_str(), pos[0].c_str(), pos.size() > 1 ? " " : "", pos.size() > 1 ? pos[1].c_str() : "", out.c_str());
+                 out == "-" ? "standard output" : out.c_str(), pos[0].c_str(), pos.size() > 1 ? " " : "",
+                 pos.size() > 1 ? pos[1].c_str() : "", out == "-" ? "VARS.json" : out.c_str());
     return 0;
   }
   write_options w;
@@ -53,7 +57,8 @@ int run_convert(int argc, char** argv) {
   if (!c.keras_version.empty()) w.provenance["keras_version"] = c.keras_version;
   save_network(c.network, out, w);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  std::fprintf(stderr, "hepnn convert: wrote %s (%zu layers, %zu nodes, Keras %s) in %.1f ms\n", out.c_str(),
+  std::fprintf(stderr, "hepnn convert: wrote %s (%zu layers, %zu nodes, Keras %s) in %.1f ms\n",
+               out == "-" ? "the network to standard output" : out.c_str(),
                c.network.layers.size(), c.network.nodes.size(), c.keras_version.empty() ? "1.x" : c.keras_version.c_str(), ms);
   return 0;
 }

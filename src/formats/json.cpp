@@ -3,9 +3,11 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <cctype>
+#include <sys/stat.h>
 
 namespace hepnn::detail::json {
 namespace {
@@ -279,7 +281,28 @@ value parse(simdjson::dom::parser& parser, const simdjson::padded_string& text, 
   return value(root, "", ctx);
 }
 
+namespace {
+/// All of a stream that cannot seek (standard input, a pipe, a FIFO).
+simdjson::padded_string read_stream(std::FILE* f, const std::string& name) {
+  std::string all;
+  char buf[65536];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) all.append(buf, n);
+  if (std::ferror(f)) throw config_error(name + ": cannot read: " + std::strerror(errno));
+  return simdjson::padded_string(all);
+}
+} // namespace
+
 simdjson::padded_string load_file(const std::string& path) {
+  if (path == "-") return read_stream(stdin, "standard input");
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) { // a FIFO, /dev/stdin
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) throw config_error(path + ": cannot read the file: " + std::strerror(errno));
+    auto t = read_stream(f, path);
+    std::fclose(f);
+    return t;
+  }
   simdjson::padded_string text;
   auto err = simdjson::padded_string::load(path).get(text);
   if (err != simdjson::SUCCESS) {

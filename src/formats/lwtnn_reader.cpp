@@ -387,7 +387,8 @@ model read_any(const simdjson::padded_string& text, const std::string& source) {
 } // namespace
 
 model read_network(const std::filesystem::path& path) {
-  return read_any(detail::json::load_file(path.string()), path.string());
+  const std::string name = path == "-" ? std::string("standard input") : path.string();
+  return read_any(detail::json::load_file(path.string()), name);
 }
 
 model parse_network(std::string_view json, const std::string& source) {

@@ -122,7 +122,17 @@ void refuse_overwriting_inputs(const std::string& output, const std::vector<name
   }
 }
 
+bool is_stream_target(const std::string& path) {
+  if (path == "-") return true;
+  struct stat st {};
+  // an existing device, FIFO or socket (also through a symlink such as /dev/stdout): written into, never replaced
+  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
+  if (is_stream_target(path))
+    throw config_error((path == "-" ? std::string("standard output") : path) +
+                       ": not a regular file; this output (HDF5) needs one, it cannot be written to a pipe or device");
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   const temp_registration registered(tmp);
   try {
@@ -141,6 +151,15 @@ void write_atomically(const std::string& path, const std::function<void(const st
 }
 
 void write_file_atomically(const std::string& path, const std::string& text) {
+  if (is_stream_target(path)) { // '-', a pipe or a device: written straight into, as a shell redirection would
+    std::FILE* f = path == "-" ? stdout : std::fopen(path.c_str(), "wb");
+    const std::string name = path == "-" ? "standard output" : path;
+    if (!f) throw error(name + ": cannot open the output: " + std::strerror(errno));
+    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    const bool closed = path == "-" ? std::fflush(f) == 0 : std::fclose(f) == 0;
+    if (!ok || !closed) throw error(name + ": writing the output failed: " + std::strerror(errno));
+    return;
+  }
   write_atomically(path, [&](const std::string& tmp) {
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
     if (!f) throw error(path + ": cannot create the output file: " + std::strerror(errno));

@@ -20,9 +20,15 @@ using named_input = std::pair<std::string, std::string>;
 /// members). An output that does not exist yet is no input.
 void refuse_overwriting_inputs(const std::string& output, const std::vector<named_input>& inputs);
 
+/// "-" (standard output) or an existing file that is not a regular one (a
+/// FIFO, a device, /dev/stdout): written into directly, never renamed over.
+bool is_stream_target(const std::string& path);
+
 /// Writes `text` to `path` atomically; throws hepnn::error naming the file.
+/// "-" and non-regular files (is_stream_target) are written straight into.
 void write_file_atomically(const std::string& path, const std::string& text);
 
+/// Refuses "-" and non-regular targets (binary files need a regular file).
 /// Calls `write(temporary path)`, syncs the result to the disk and renames it
 /// to `path`; on any exception the temporary file is removed and the
 /// exception passed on, and on SIGINT / SIGTERM / SIGHUP it is removed too.

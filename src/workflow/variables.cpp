@@ -42,7 +42,7 @@ variables_spec read(const value& root) {
 
 variables_spec read_variables(const std::filesystem::path& path) {
   auto text = detail::json::load_file(path.string());
-  detail::json::context ctx(path.string());
+  detail::json::context ctx(path == "-" ? std::string("standard input") : path.string());
   simdjson::dom::parser parser;
   return read(detail::json::parse(parser, text, ctx));
 }

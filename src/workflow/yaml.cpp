@@ -1,5 +1,6 @@
 #include "workflow/yaml.hpp"
 
+#include "formats/json.hpp"
 #include "hepnn/errors.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -116,9 +117,14 @@ void yaml_node::fail(const std::string& message) const {
 
 yaml_node load_yaml(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw config_error(path + ": cannot read the file: No such file or directory");
+  if (path != "-" && !std::filesystem::exists(path, ec))
+    throw config_error(path + ": cannot read the file: No such file or directory");
   try {
     budget b{path};
+    if (path == "-" || !std::filesystem::is_regular_file(path, ec)) { // standard input, a pipe
+      const auto text = detail::json::load_file(path);
+      return convert(YAML::Load(std::string(text.data(), text.size())), "", b, 0);
+    }
     return convert(YAML::LoadFile(path), "", b, 0);
   } catch (const YAML::Exception& e) {
     throw config_error(path + ": not valid YAML at line " + std::to_string(e.mark.line + 1) + ", column " +

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -56,6 +58,36 @@ protected:
     EXPECT_LE(worst, 1e-5);
   }
 };
+
+// Pipes as the rnn-tauid README chains its scripts: '-' is standard input
+// and output; a FIFO or a symlink to one is written into, never replaced;
+// a binary output refuses it.
+TEST_F(tau_cli, varspec_convert_and_inspect_chain_through_pipes_and_fifos) {
+  const std::string src = (tau_dir() / "tau_1p").string(), cli = HEPNN_CLI;
+  auto r = hepnn_cli("varspec --preproc " + src + "/preproc.h5 --model " + src + "/model.h5 | " + cli + " convert " + src +
+                     "/model.h5 --variables - -o - | " + cli + " inspect -");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("network: standard input", 0), 0u) << r.out;
+  const auto direct = hepnn_cli("inspect " + network("1p"));
+  ASSERT_EQ(direct.status, 0) << direct.err;
+  auto body = [](const std::string& t) { return t.substr(t.find('\n'), t.find("kernels:") - t.find('\n')); }; // not the timing
+  EXPECT_EQ(body(r.out), body(direct.out)); // the same network
+  // a FIFO, and a symlink to it (as /dev/stdout is), stay what they are
+  ASSERT_EQ(::mkfifo(path("fifo").c_str(), 0600), 0);
+  fs::create_symlink(path("fifo"), path("link"));
+  for (const char* target : {"fifo", "link"}) {
+    r = run_program("sh", "-c '" + cli + " convert " + src + "/model.h5 --variables " + path("vars_1p.json") + " -o " + path(target) +
+                              " & cat " + path("fifo") + " > " + path("out.json") + "; wait'");
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(fs::is_fifo(fs::symlink_status(path("fifo")))) << target;
+    EXPECT_EQ(hepnn_cli("inspect " + path("out.json")).status, 0) << target;
+  }
+  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(path("link"))));
+  // HDF5 needs a regular file: refused before anything is read
+  r = hepnn_cli("tauid --net-1p " + network("1p") + " --net-3p " + network("1p") + " " + candidates() + " -o -");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("standard output: not a regular file"), std::string::npos) << r.err;
+}
 
 TEST_F(tau_cli, varspec_convert_tauid_reproduce_every_reference_score) {
   const auto r = hepnn_cli(tauid(candidates(), path("scores.h5")));
