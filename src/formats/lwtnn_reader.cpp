@@ -10,8 +10,10 @@
 #include "model/shapes.hpp"
 #include "formats/lwtnn_common.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <string_view>
 
 namespace hepnn {
 namespace {
@@ -370,6 +372,12 @@ bool is_graph(const value& root) {
 }
 
 model read_any(const simdjson::padded_string& text, const std::string& source) {
+  // a common mix-up: a Keras .h5 (HDF5's signature) or a .keras archive (zip) where a network file belongs
+  const std::string_view head(text.data(), std::min<std::size_t>(text.size(), 8));
+  if (head == std::string_view("\x89HDF\r\n\x1a\n", 8))
+    throw config_error(source + ": an HDF5 file (a Keras model?), not a network file: make one with 'hepnn convert'");
+  if (head.substr(0, 4) == std::string_view("PK\x03\x04", 4))
+    throw config_error(source + ": a zip archive (a .keras model?), not a network file: make one with 'hepnn convert'");
   context ctx(source);
   thread_local simdjson::dom::parser parser;
   const value root = detail::json::parse(parser, text, ctx);

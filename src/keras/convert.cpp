@@ -40,9 +40,12 @@ loaded load(const std::string& model_path, const std::string& weights_path) {
     return l;
   }
   if (detail::h5::is_hdf5(model_path)) {
-    if (!weights_path.empty()) throw config_error(model_path + ": a full-model .h5 holds its own weights; give no weights file");
     auto file = detail::h5::file::open(model_path);
     auto root = file.root();
+    if (!weights_path.empty() && !root.has_attribute("model_config") && !detail::h5::is_hdf5(weights_path))
+      throw config_error(model_path + ": this is a weights file and " + weights_path +
+                         " is not: give the architecture JSON first, then the weights (the files are swapped)");
+    if (!weights_path.empty()) throw config_error(model_path + ": a full-model .h5 holds its own weights; give no weights file");
     if (!root.has_attribute("model_config"))
       throw config_error(model_path + ": no 'model_config' attribute: this is a weights file, not a full model; "
                                       "give the architecture JSON first and this file as the weights");

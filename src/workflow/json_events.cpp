@@ -1,6 +1,7 @@
 #include "workflow/json_events.hpp"
 
 #include "formats/json.hpp"
+#include "hepnn/errors.hpp"
 #include "formats/json_writer.hpp"
 
 #include <limits>
@@ -84,9 +85,19 @@ std::vector<json_event> read_json_events(const std::string& path, const std::vec
                                          const std::vector<input_node>* input_sequences) {
   const event_layout layout{inputs, input_sequences};
   auto text = json::load_file(path);
-  json::context ctx(path);
+  json::context ctx(path == "-" ? std::string("standard input") : path);
   simdjson::dom::parser parser;
-  const json::value root = json::parse(parser, text, ctx);
+  const json::value root = [&] {
+    try {
+      return json::parse(parser, text, ctx);
+    } catch (const config_error& e) { // Python's json.dump writes NaN, which JSON has not
+      const std::string_view t(text.data(), text.size());
+      for (const char* word : {"NaN", "Infinity"})
+        if (t.find(word) != std::string_view::npos)
+          throw config_error(std::string(e.what()) + " (a bare " + word + " is not JSON: write null for a missing value)");
+      throw;
+    }
+  }();
   std::vector<json_event> events;
   if (root.is_array()) {
     for (const auto& e : root.items()) events.push_back(read_event(e, layout));

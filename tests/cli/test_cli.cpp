@@ -92,6 +92,13 @@ TEST_F(cli, eval_takes_arrays_as_physicists_hold_their_data) {
   EXPECT_NE(r.err.find("input 'jet_image' has 144 variables, the array gives 3 values"), std::string::npos) << r.err;
 }
 
+TEST_F(cli, a_bare_nan_in_events_says_to_write_null) {
+  std::ofstream(path("nan.json")) << R"({"events": [{"inputs": {"node_0": {"variable_0": NaN}}}]})";
+  const auto r = hepnn_cli("eval " + (zoo("act_tanh") / "lwtnn.json").string() + " --inputs " + path("nan.json"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("(a bare NaN is not JSON: write null for a missing value)"), std::string::npos) << r.err;
+}
+
 TEST_F(cli, eval_prints_17_significant_digits) {
   const auto r = hepnn_cli("eval " + (zoo("act_sigmoid") / "lwtnn.json").string() + " --inputs " +
                            (zoo("act_sigmoid") / "inputs.json").string() + " --precision float64");

@@ -122,6 +122,21 @@ TEST(keras_errors, sizes_beyond_the_limits_are_refused_at_conversion) {
   EXPECT_EQ(error_of(tmp / "strided.json", dir / "weights.h5"), "no error"); // a fixed length of 20 steps allows strides
 }
 
+// Issue 10's rough edges: swapped files, and a model where a network belongs
+TEST(keras_errors, swapped_files_and_models_given_as_networks_say_what_happened) {
+  const auto dir = zoo("dips_like");
+  EXPECT_EQ(error_of(dir / "weights.h5", dir / "architecture.json"),
+            (dir / "weights.h5").string() + ": this is a weights file and " + (dir / "architecture.json").string() +
+                " is not: give the architecture JSON first, then the weights (the files are swapped)");
+  try {
+    read_network(dir / "model.h5");
+    FAIL();
+  } catch (const config_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              (dir / "model.h5").string() + ": an HDF5 file (a Keras model?), not a network file: make one with 'hepnn convert'");
+  }
+}
+
 TEST(keras_errors, missing_and_misshapen_weights) {
   // the architecture of one model with the weights of another
   EXPECT_EQ(error_of(zoo("dips_like") / "architecture.json", zoo("act_tanh") / "weights.h5"),
