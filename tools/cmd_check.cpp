@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
 namespace hepnn::cli {
@@ -140,11 +141,21 @@ umami_config read_config(const std::string& path) {
     if (!n || n->is_null()) root.fail(std::string("needed option '") + key + "' is not given or is None");
     return *n;
   };
-  c.input_file = need("input_file").text;
-  c.scale_dict = need("scale_dict").text;
-  c.var_dict = need("var_dict").text;
+  // a relative path is taken from the config file's folder (so a config runs from anywhere), or, as umami's
+  // script reads it, from the working directory when only that one exists
+  const std::filesystem::path base = path == "-" ? std::filesystem::path() : std::filesystem::path(path).parent_path();
+  auto file = [&](const char* key) {
+    const std::filesystem::path p = need(key).text;
+    std::error_code ec;
+    if (p.is_absolute() || base.empty() || (!std::filesystem::exists(base / p, ec) && std::filesystem::exists(p, ec)))
+      return p.string();
+    return (base / p).string();
+  };
+  c.input_file = file("input_file");
+  c.scale_dict = file("scale_dict");
+  c.var_dict = file("var_dict");
   c.tagger = need("tagger").text;
-  c.model_file = need("model_file").text;
+  c.model_file = file("model_file");
   c.class_labels = need("class_labels").strings();
   if (c.class_labels.empty()) root.fail("class_labels is empty");
   if (contains_casefold(c.tagger, "dips") || contains_casefold(c.tagger, "umami")) {

@@ -421,8 +421,9 @@ int main(int argc, char** argv) try {
 
   write_text(dir / "check_config.yaml",
              "# umami's check_lwtnn_model.py configuration, for 'hepnn check -c'\n"
-             "input_file: " + ntuple + "\nscale_dict: " + (dir / "scale_dict.json").string() + "\nvar_dict: " +
-                 (dir / "variables.yaml").string() + "\ntagger: dips\nmodel_file: " + (dir / "dips_model.h5").string() +
+             // paths relative to the config's own folder: it runs from anywhere
+             "input_file: " + std::filesystem::path(ntuple).filename().string() + "\nscale_dict: scale_dict.json\nvar_dict: " +
+                 "variables.yaml\ntagger: dips\nmodel_file: dips_model.h5" +
                  "\nclass_labels: [\"ujets\", \"cjets\", \"bjets\"]\nntracks_max: 40\ntracks_name: tracks\n");
   std::printf("make_example: wrote %d jets (%zu tracks), dips_model.h5, scale_dict.json, variables.yaml and check_config.yaml to %s\n",
               n_jets, count, dir.c_str());
