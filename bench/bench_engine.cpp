@@ -211,22 +211,22 @@ void load_in_process(benchmark::State& state) {
 
 void load_fresh_process(benchmark::State& state) {
   const std::string file = (shared() / "lwtnn-test-data" / "concat-leakyrelu" / "lwtnn.json").string();
-  const std::string cli = HEPNN_CLI_PATH;
+  const std::string cli = HEPNN_LOAD_PATH; // links hepnn::core only
   for (auto _ : state) {
-    const char* argv[] = {cli.c_str(), "inspect", "--brief", file.c_str(), nullptr};
+    const char* argv[] = {cli.c_str(), file.c_str(), nullptr};
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", 0x1 /*O_WRONLY*/, 0);
     pid_t pid = 0;
     if (posix_spawn(&pid, cli.c_str(), &actions, nullptr, const_cast<char**>(argv), environ) != 0) {
-      state.SkipWithError("cannot start the hepnn tool");
+      state.SkipWithError("cannot start hepnn-load");
       break;
     }
     int status = 0;
     waitpid(pid, &status, 0);
     posix_spawn_file_actions_destroy(&actions);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      state.SkipWithError("hepnn inspect failed");
+      state.SkipWithError("hepnn-load failed");
       break;
     }
   }
