@@ -4,6 +4,7 @@
 #include "commands.hpp"
 
 #include "hepnn/errors.hpp"
+#include "hepnn/version.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   if (!std::strcmp(argv[1], "--version")) {
-    std::printf("hepnn %s\n", HEPNN_VERSION);
+    std::printf("hepnn %s\n", HEPNN_VERSION_STRING);
     return 0;
   }
   for (const auto& c : commands) {

@@ -6,3 +6,4 @@
 #include "hepnn/io.hpp"
 #include "hepnn/model.hpp"
 #include "hepnn/network.hpp"
+#include "hepnn/version.hpp"
