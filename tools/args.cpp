@@ -4,16 +4,52 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <vector>
 
 namespace hepnn::cli {
 
 arguments::arguments(std::string command, std::string synopsis, std::vector<option> options)
     : command_(std::move(command)), synopsis_(std::move(synopsis)), options_(std::move(options)) {}
 
+namespace {
+/// Long options are the same with '-' or '_' between words (--tracks_name = --tracks-name).
+std::string spelling(const std::string& name) {
+  std::string s = name;
+  if (s.rfind("--", 0) == 0) std::replace(s.begin() + 2, s.end(), '_', '-');
+  return s;
+}
+} // namespace
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string did_you_mean(const std::string& given, const std::vector<std::string>& known) {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(2, given.size() / 3) + 1;
+  for (const auto& k : known) {
+    const std::size_t d = edit_distance(given, k);
+    if (d < best_d) best_d = d, best = k;
+  }
+  return best.empty() ? std::string() : " (did you mean '" + best + "'?)";
+}
+
 const option* arguments::find(const std::string& name) const {
+  const std::string want = spelling(name);
   for (const auto& o : options_)
     for (const auto& n : o.names)
-      if (n == name) return &o;
+      if (spelling(n) == want) return &o;
   return nullptr;
 }
 
@@ -39,7 +75,11 @@ void arguments::parse(int argc, char** argv, int first) {
       a = a.substr(0, eq);
     }
     const option* o = find(a);
-    if (!o) throw usage_error("unknown option '" + a + "'");
+    if (!o) {
+      std::vector<std::string> known{"--help"};
+      for (const auto& opt : options_) known.insert(known.end(), opt.names.begin(), opt.names.end());
+      throw usage_error("unknown option '" + a + "'" + did_you_mean(a, known));
+    }
     const std::string& key = o->names.back();
     if (values_.count(key) && !o->repeatable) throw usage_error("option '" + a + "' given twice");
     if (!o->takes_value) {

@@ -49,6 +49,10 @@ private:
   const option* find(const std::string& name) const;
 };
 
+/// Levenshtein distance, and " (did you mean 'x'?)" for the closest of `known` (or "").
+std::size_t edit_distance(const std::string& a, const std::string& b);
+std::string did_you_mean(const std::string& given, const std::vector<std::string>& known);
+
 /// --precision float32|float64, shared by the evaluating commands.
 option precision_option();
 /// Whether --precision asks for float64 (float32 is the default); usage_error otherwise.

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 namespace hepnn::cli {
 
@@ -64,20 +65,34 @@ int run_convert(int argc, char** argv) {
 }
 
 int run_split(int argc, char** argv) {
-  arguments args("split", "MODEL.h5 [-a architecture.json] [-w weights.h5]",
+  arguments args("split", "MODEL.h5 [-a architecture.json] [-w weights.h5]\n"
+                          "       hepnn split -m MODEL.h5 -o BASE   (as umami's conv_lwtnn_model.py: architecture-BASE.json,\n"
+                          "                                         weights-BASE.h5)",
                  {
-                     {{"-a", "--architecture"}, true, "architecture JSON to write (default architecture.json)", "FILE"},
-                     {{"-w", "--weights"}, true, "weights HDF5 to write (default weights.h5)", "FILE"},
+                     {{"-a", "--architecture-file-name", "--architecture"}, true, "architecture JSON to write (default architecture.json)", "FILE"},
+                     {{"-w", "--weight-file-name", "--weights"}, true, "weights HDF5 to write (default weights.h5)", "FILE"},
+                     {{"-m", "--model_file"}, true, "the full-model .h5 (instead of the first argument)", "MODEL.h5"},
+                     {{"-o", "--output_base"}, true, "write architecture-BASE.json and weights-BASE.h5", "BASE"},
                  });
   args.parse(argc, argv, 2);
   if (args.help_requested()) {
     std::fputs(args.usage().c_str(), stdout);
+    std::fputs("\nExit status: 0 ok, 2 error.\n", stdout);
     return 0;
   }
-  if (args.positional().size() != 1) throw usage_error("expected one full-model .h5 file");
-  const std::string arch = args.get("--architecture", "architecture.json");
-  const std::string weights = args.get("--weights", "weights.h5");
-  split_keras_model(args.positional()[0], arch, weights);
+  std::vector<std::string> models = args.positional();
+  if (auto m = args.maybe("--model_file")) models.push_back(*m);
+  if (models.size() != 1) throw usage_error("expected one full-model .h5 file");
+  std::string arch = "architecture.json", weights = "weights.h5";
+  if (auto base = args.maybe("--output_base")) {
+    if (args.has("--architecture") || args.has("--weights")) throw usage_error("-o BASE names both files: give no -a or -w with it");
+    const std::filesystem::path b(*base); // a folder may come with the base name
+    arch = (b.parent_path() / ("architecture-" + b.filename().string() + ".json")).string();
+    weights = (b.parent_path() / ("weights-" + b.filename().string() + ".h5")).string();
+  }
+  arch = args.get("--architecture", arch);
+  weights = args.get("--weights", weights);
+  split_keras_model(models.front(), arch, weights);
   std::fprintf(stderr, "hepnn split: wrote %s and %s\n", arch.c_str(), weights.c_str());
   return 0;
 }

@@ -16,7 +16,7 @@ int run_vardict(int argc, char** argv) {
                      {{"-v", "--var_dict"}, true, "umami's variables YAML", "FILE"},
                      {{"-t", "--tagger"}, true, "tagger name: chooses DL1 / DIPS / UMAMI and names the output", "NAME"},
                      {{"-n", "--sequence_name"}, true, "Athena track collection, e.g. tracks_r22default_sd0sort", "NAME"},
-                     {{"--tracks_name"}, true, "track collection of the training (DIPS, UMAMI), e.g. tracks", "NAME"},
+                     {{"--tracks", "--tracks_name"}, true, "track collection of the training (DIPS, UMAMI), e.g. tracks", "NAME"},
                      {{"-o", "--output"}, true, "output file (default lwtnn_vars.json)", "FILE"},
                  });
   args.parse(argc, argv, 2);

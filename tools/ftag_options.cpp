@@ -16,7 +16,7 @@ template <typename E> std::string names_of(std::span<const E> values) {
 std::vector<option> ntuple_options() {
   return {
       {{"--jets"}, true, "the jet dataset (default: jets)", "NAME"},
-      {{"--tracks"}, true, "the track dataset (default: the only 2-D one in the file)", "NAME"},
+      {{"--tracks_name", "--tracks"}, true, "the track dataset (default: the only 2-D one in the file)", "NAME"},
       {{"--no-track-selection"}, false, "feed every valid track in stored order, ignoring the sequence name"},
       {{"--selection"}, true, "apply this Athena track selection instead of the sequence name's (r22default, ip3d, all, ...)", "NAME"},
       {{"--sort"}, true, "order tracks this way instead of the sequence name's (sd0sort, absSd0sort, ptsort, absD0DescendingSort)", "NAME"},

@@ -62,7 +62,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::fprintf(stderr, "hepnn: unknown command '%s'\n", argv[1]);
+  std::vector<std::string> names;
+  for (const auto& c : commands) names.push_back(c.name);
+  std::fprintf(stderr, "hepnn: unknown command '%s'%s\n", argv[1], hepnn::cli::did_you_mean(argv[1], names).c_str());
   print_help();
   return 2;
 }

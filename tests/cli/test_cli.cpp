@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 
 namespace hepnn::test {
 namespace {
@@ -97,6 +98,35 @@ TEST_F(cli, a_bare_nan_in_events_says_to_write_null) {
   const auto r = hepnn_cli("eval " + (zoo("act_tanh") / "lwtnn.json").string() + " --inputs " + path("nan.json"));
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("(a bare NaN is not JSON: write null for a missing value)"), std::string::npos) << r.err;
+}
+
+// The spellings of the scripts hepnn replaces, hyphens or underscores, and
+// "did you mean" for a mistyped command or option.
+TEST_F(cli, script_spellings_and_did_you_mean) {
+  auto r = hepnn_cli("evl x");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown command 'evl' (did you mean 'eval'?)"), std::string::npos) << r.err;
+  r = hepnn_cli("convert x.h5 --variabels v.json");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown option '--variabels' (did you mean '--variables'?)"), std::string::npos) << r.err;
+  // umami's conv_lwtnn_model.py: -m MODEL -o BASE
+  const auto model = (zoo("dips_like") / "model.h5").string();
+  r = hepnn_cli("split -m " + model + " -o " + path("dips"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(path("architecture-dips.json")));
+  EXPECT_TRUE(std::filesystem::exists(path("weights-dips.h5")));
+  // lwtnn's split script, with underscores instead of hyphens too
+  r = hepnn_cli("split " + model + " --architecture_file_name " + path("a.json") + " --weight-file-name " + path("w.h5"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  // kerasfunc2json.py ARCH WEIGHTS VARIABLES: the same network as --variables
+  const auto vars = (zoo("dips_like") / "variables.json").string();
+  r = hepnn_cli("convert " + path("a.json") + " " + path("w.h5") + " " + vars + " -o " + path("n1.json"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = hepnn_cli("convert " + model + " --variables " + vars + " -o " + path("n2.json"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ifstream a(path("n1.json")), b(path("n2.json"));
+  std::string ta((std::istreambuf_iterator<char>(a)), {}), tb((std::istreambuf_iterator<char>(b)), {});
+  EXPECT_EQ(ta.substr(ta.find("\"inputs\"")), tb.substr(tb.find("\"inputs\"")));
 }
 
 TEST_F(cli, eval_prints_17_significant_digits) {

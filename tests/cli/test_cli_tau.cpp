@@ -15,6 +15,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace hepnn::test {
 namespace {
@@ -72,6 +73,17 @@ TEST_F(tau_cli, varspec_convert_and_inspect_chain_through_pipes_and_fifos) {
   ASSERT_EQ(direct.status, 0) << direct.err;
   auto body = [](const std::string& t) { return t.substr(t.find('\n'), t.find("kernels:") - t.find('\n')); }; // not the timing
   EXPECT_EQ(body(r.out), body(direct.out)); // the same network
+  // fill-lwtnn-varspec.py's form: PREPROC first, the template from -i (or standard input)
+  r = hepnn_cli("convert " + src + "/model.h5 -o " + path("template.json"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = hepnn_cli("varspec " + src + "/preproc.h5 -i " + path("template.json") + " --outfile " + path("filled.json"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = hepnn_cli("varspec " + src + "/preproc.h5 < " + path("template.json"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ifstream f1(path("filled.json"));
+  const std::string t1((std::istreambuf_iterator<char>(f1)), {});
+  EXPECT_EQ(t1, r.out);
+  EXPECT_NE(t1.find("centFrac"), std::string::npos);
   // a FIFO, and a symlink to it (as /dev/stdout is), stay what they are
   ASSERT_EQ(::mkfifo(path("fifo").c_str(), 0600), 0);
   fs::create_symlink(path("fifo"), path("link"));
