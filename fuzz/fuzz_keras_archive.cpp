@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const conversion c = convert_keras(archive.write(fuzz::as_text(data, size)));
     fuzz::evaluate_zero(network(c.network));
-  } catch (const error&) {
+  } catch (const error& e) {
+    fuzz::expected(e);
   }
   return 0;
 }

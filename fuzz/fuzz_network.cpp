@@ -12,7 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)write_network(m);
     fuzz::evaluate_zero(network(m));
     fuzz::evaluate_zero(network64(m), 1);
-  } catch (const error&) {
+  } catch (const error& e) {
+    fuzz::expected(e);
   }
   return 0;
 }

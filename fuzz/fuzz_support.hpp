@@ -65,6 +65,13 @@ private:
   std::filesystem::path path_;
 };
 
+/// A documented error (not a finding); printed when HEPNN_FUZZ_VERBOSE is
+/// set, to check by hand what a seed or a crash input gets to.
+inline void expected(const hepnn::error& e) {
+  static const bool verbose = std::getenv("HEPNN_FUZZ_VERBOSE") != nullptr;
+  if (verbose) std::fprintf(stderr, "hepnn::error: %s\n", e.what());
+}
+
 /// Evaluates one event with every input zero and every sequence `steps` steps
 /// long, through the fast path (bind + evaluate) in the network's own order.
 template <typename T> void evaluate_zero(const basic_network<T>& net, std::size_t steps = 3) {

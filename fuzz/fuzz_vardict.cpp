@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (parts.size() > 4) o.sequence_name = std::string(parts[4]);
   try {
     (void)ftag::umami_vardict(o);
-  } catch (const error&) {
+  } catch (const error& e) {
+    fuzz::expected(e);
   }
   return 0;
 }

@@ -9,7 +9,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string written;
   try {
     written = write_variables(parse_variables(fuzz::as_text(data, size), "fuzz-input"));
-  } catch (const error&) {
+  } catch (const error& e) {
+    fuzz::expected(e);
     return 0;
   }
   // hepnn's own output is always readable

@@ -276,6 +276,13 @@ void group::read_rows(const std::string& dataset, std::size_t first, std::size_t
     file_->fail(where(dataset), "rows " + std::to_string(first) + ".." + std::to_string(first + count) + " are past the end (" +
                                     std::to_string(in.shape[0]) + " rows)");
   const std::size_t width = in.shape.size() == 2 ? in.shape[1] : 1;
+  // A damaged or hostile file can declare any extent (unallocated storage
+  // costs nothing on disk): refuse one read of more than 2^27 values (1 GiB)
+  // instead of failing to allocate it.
+  constexpr std::size_t max_values = std::size_t(1) << 27;
+  if (width != 0 && count > max_values / width)
+    file_->fail(where(dataset), std::to_string(count) + " rows of " + std::to_string(width) +
+                                    " values are too many to read at once (damaged file?)");
   out.resize(count * width);
   if (!out.empty()) read_slab(*file_, where(dataset), d.get(), H5T_NATIVE_DOUBLE, first, count, width, out.data());
 }

@@ -18,6 +18,9 @@ namespace {
 namespace h5 = hepnn::detail::h5;
 
 /// One dataset feeding one member of the candidate, its tracks or its clusters.
+/// Slots per candidate of one object kind that a candidate file may have.
+constexpr std::size_t max_slots = 1024;
+
 template <typename Object> struct column {
   std::string dataset;
   float Object::*member;
@@ -85,7 +88,16 @@ private:
     for (const auto& name : names) {
       const auto member = member_of(name);
       if (!member) throw config_error(std::string("tau candidates: unknown ") + kind + " field '" + name + "'");
-      width = check(group + name, 2, std::string("the networks' ") + kind + " inputs");
+      const std::size_t w = check(group + name, 2, std::string("the networks' ") + kind + " inputs");
+      // ntuple2hdf stores 10 track and 6 cluster slots; a chunk holds every slot of every column in memory
+      if (w > max_slots)
+        f_.fail("/" + group + name, std::to_string(w) + " " + kind + " slots per candidate; at most " +
+                                        std::to_string(max_slots) + " are read (damaged file?)");
+      // one slot count for the whole group: fill() reads every column over the same slots
+      if (!out.empty() && w != width)
+        f_.fail("/" + group + name, std::to_string(w) + " " + kind + " slots per candidate, but /" + out.front().dataset +
+                                        " has " + std::to_string(width));
+      width = w;
       out.push_back({group + name, member, {}});
     }
     return width;
