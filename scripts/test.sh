@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 scripts/setup-debian.sh
-scripts/build.sh release
+scripts/build.sh release -DHEPNN_WERROR=ON
 ctest --test-dir build -j "$(nproc)" --output-on-failure
 scripts/build.sh sanitize
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

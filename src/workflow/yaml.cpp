@@ -11,7 +11,17 @@
 namespace hepnn::detail {
 namespace {
 
-yaml_node convert(const YAML::Node& n, const std::string& path, const std::string& file);
+/// Limits of one file's tree. An alias inside the node it names (`&a {<<: *a}`)
+/// makes yaml-cpp's graph cyclic, and nested aliases can expand a small file
+/// exponentially; real configs are a few levels deep and a few hundred nodes.
+constexpr std::size_t max_depth = 100;
+constexpr std::size_t max_nodes = 100000;
+
+struct budget {
+  std::size_t depth = 0, nodes = 0;
+};
+
+yaml_node convert(const YAML::Node& n, const std::string& path, const std::string& file, budget& b);
 
 /// Applies `<<: *anchor` (a map or a list of maps): merged keys never
 /// replace the map's own, and earlier maps in a list win over later ones.
@@ -25,7 +35,17 @@ void merge_into(yaml_node& target, const yaml_node& source) {
     if (!target.find(k)) target.entries.emplace_back(k, v);
 }
 
-yaml_node convert(const YAML::Node& n, const std::string& path, const std::string& file) {
+yaml_node convert(const YAML::Node& n, const std::string& path, const std::string& file, budget& b) {
+  auto where = [&] { return file + ": " + (path.empty() ? std::string("the top level") : "'" + path + "'"); };
+  if (b.depth >= max_depth)
+    throw config_error(where() + ": nested more than " + std::to_string(max_depth) + " levels deep (an alias inside its own anchor?)");
+  if (++b.nodes > max_nodes)
+    throw config_error(where() + ": more than " + std::to_string(max_nodes) + " nodes once aliases are expanded");
+  ++b.depth;
+  struct leave {
+    budget& b;
+    ~leave() { --b.depth; }
+  } guard{b};
   yaml_node out;
   out.path = path;
   out.file = file;
@@ -38,7 +58,7 @@ yaml_node convert(const YAML::Node& n, const std::string& path, const std::strin
     break;
   case YAML::NodeType::Sequence:
     out.type = yaml_node::kind::sequence;
-    for (std::size_t i = 0; i < n.size(); ++i) out.items.push_back(convert(n[i], path + "/" + std::to_string(i), file));
+    for (std::size_t i = 0; i < n.size(); ++i) out.items.push_back(convert(n[i], path + "/" + std::to_string(i), file, b));
     break;
   case YAML::NodeType::Map: {
     out.type = yaml_node::kind::map;
@@ -47,10 +67,10 @@ yaml_node convert(const YAML::Node& n, const std::string& path, const std::strin
       const std::string key = kv.first.Scalar();
       const std::string child = path.empty() ? key : path + "/" + key;
       if (key == "<<") {
-        merges.push_back(convert(kv.second, child, file));
+        merges.push_back(convert(kv.second, child, file, b));
         continue;
       }
-      out.entries.emplace_back(key, convert(kv.second, child, file));
+      out.entries.emplace_back(key, convert(kv.second, child, file, b));
     }
     for (const auto& m : merges) merge_into(out, m);
     break;
@@ -108,7 +128,8 @@ yaml_node load_yaml(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw config_error(path + ": cannot read the file: No such file or directory");
   try {
-    return convert(YAML::LoadFile(path), "", path);
+    budget b;
+    return convert(YAML::LoadFile(path), "", path, b);
   } catch (const YAML::Exception& e) {
     throw config_error(path + ": not valid YAML at line " + std::to_string(e.mark.line + 1) + ", column " +
                        std::to_string(e.mark.column + 1) + ": " + e.msg);
