@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Configures and builds hepnn. Usage: scripts/build.sh [release|sanitize] [extra cmake args]
+# Configures and builds hepnn. Usage: scripts/build.sh [release|sanitize|clang] [extra cmake args]
 #   release   build/           optimised, with tools, tests, benchmarks
 #   sanitize  build-sanitize/  AddressSanitizer + UndefinedBehaviorSanitizer
+#   clang     build-clang/     optimised, clang++ (14), warnings as errors
+# (the fuzzing build, build-fuzz/, is scripts/fuzz.sh's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind="${1:-release}"
@@ -9,7 +11,10 @@ shift || true
 case "$kind" in
   release) dir=build; args=(-DCMAKE_BUILD_TYPE=Release -DHEPNN_BUILD_BENCH=ON) ;;
   sanitize) dir=build-sanitize; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEPNN_SANITIZE=ON) ;;
-  *) echo "usage: $0 [release|sanitize]" >&2; exit 2 ;;
+  clang) dir=build-clang; args=(-DCMAKE_BUILD_TYPE=Release -DHEPNN_WERROR=ON) ;;
+  *) echo "usage: $0 [release|sanitize|clang]" >&2; exit 2 ;;
 esac
-cmake -S . -B "$dir" -G Ninja "${args[@]}" "$@" >/dev/null
+compiler=()
+[ "$kind" = clang ] && compiler=(env CXX=clang++)
+"${compiler[@]}" cmake -S . -B "$dir" -G Ninja "${args[@]}" "$@" >/dev/null
 cmake --build "$dir" -j "$(nproc)"

@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config   # toolchain
+  clang libclang-rt-14-dev llvm-14   # second compiler; libFuzzer + sanitizer runtimes; llvm-symbolizer (fuzz/)
   libsimdjson-dev                    # network and config JSON: fast DOM parsing (load-time target)
   libhdf5-dev                        # Keras .h5 files, dumper ntuples, tau-ID files
   libzip-dev                         # Keras 3 .keras archives

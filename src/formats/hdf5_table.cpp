@@ -74,12 +74,18 @@ table::table(const file& f, const std::string& path) : file_(&f), path_(absolute
     fail(std::to_string(width_) + " entries per row: more than the limit of " + std::to_string(max_slots));
   row_bytes_ = H5Tget_size(type.get());
   const int n = H5Tget_nmembers(type.get());
+  const std::size_t row_size = H5Tget_size(type.get());
   for (int i = 0; i < n; ++i) {
     char* name = H5Tget_member_name(type.get(), static_cast<unsigned>(i));
     table_field fd;
     fd.name = name ? name : "";
     H5free_memory(name);
     handle mt(H5Tget_member_type(type.get(), static_cast<unsigned>(i)));
+    // libhdf5 1.10 does not check this when it decodes a damaged type, and its
+    // conversions then read outside the row
+    const std::size_t offset = H5Tget_member_offset(type.get(), static_cast<unsigned>(i));
+    if (!mt || offset > row_size || H5Tget_size(mt.get()) > row_size - offset)
+      fail("field '" + fd.name + "' lies outside the " + std::to_string(row_size) + "-byte row (damaged file?)");
     fd.type = type_text(mt.get(), fd.kind);
     fields_.push_back(std::move(fd));
   }
@@ -143,6 +149,11 @@ const table::rows_view& table::fetch(std::size_t first, std::size_t count, const
   }
   view_.row_ = row;
   view_.n_ = checked_mul(count, width_, *file_, path_);
+  // a damaged or hostile file can declare any extent: refuse one read of more than 1 GiB
+  constexpr std::size_t max_bytes = std::size_t(1) << 30;
+  if (row != 0 && view_.n_ > max_bytes / row)
+    fail(std::to_string(count) + " rows of " + std::to_string(width_) + " entries of " + std::to_string(row) +
+         " bytes are too many to read at once (damaged file?)");
   if (view_.n_ == 0 || names.empty()) return view_; // nothing to read
   handle mem(H5Tcreate(H5T_COMPOUND, row));
   for (std::size_t i = 0; i < names.size(); ++i) H5Tinsert(mem.get(), names[i].c_str(), view_.slots_[i].offset, natives[i].get());

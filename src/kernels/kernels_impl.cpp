@@ -243,14 +243,19 @@ auto select_rows(const act_params& p)
   }
 }
 
+/// v rotated by W/2 lanes. __builtin_shufflevector (constant indices) is
+/// understood by both clang and GCC >= 12; GCC's __builtin_shuffle is not
+/// available in clang.
+template <std::size_t W, std::size_t... I> inline vec<float> rotate_half(vec<float> v, std::index_sequence<I...>) {
+  return __builtin_shufflevector(v, v, static_cast<int>((I + W / 2) % lanes<float>)...);
+}
+
 /// Horizontal maximum / sum of a float vector by halving shuffles.
 template <std::size_t W> inline vec<float> fold_lanes(vec<float> v, bool maximum) {
   if constexpr (W == 1) {
     return v;
   } else {
-    ivec<float> idx;
-    for (std::size_t i = 0; i < lanes<float>; ++i) idx[i] = static_cast<int>((i + W / 2) % lanes<float>);
-    vec<float> other = __builtin_shuffle(v, idx);
+    vec<float> other = rotate_half<W>(v, std::make_index_sequence<lanes<float>>{});
     return fold_lanes<W / 2>(maximum ? vmax(v, other) : v + other, maximum);
   }
 }

@@ -21,6 +21,16 @@ public:
   std::string path;                                       ///< e.g. "track_train_variables/tracks"
   std::string file;
 
+  // Declared here and defaulted in yaml.cpp: implicit ones would need
+  // std::pair<std::string, yaml_node> complete inside this class, which
+  // clang with libstdc++ rejects (yaml_node is still incomplete there).
+  yaml_node();
+  yaml_node(const yaml_node&);
+  yaml_node(yaml_node&&) noexcept;
+  yaml_node& operator=(const yaml_node&);
+  yaml_node& operator=(yaml_node&&) noexcept;
+  ~yaml_node();
+
   bool is_map() const { return type == kind::map; }
   bool is_sequence() const { return type == kind::sequence; }
   bool is_null() const { return type == kind::null; }

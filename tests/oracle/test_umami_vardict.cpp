@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <unistd.h>
 
 namespace hepnn::test {
 namespace {
@@ -85,6 +86,38 @@ TEST(umami_vardict_errors, name_the_variable_and_the_file) {
   auto dl1 = options_of("-s fixtures/scale_dict.json -v configs/DL1r_Variables_R22.yaml -t DL1r");
   EXPECT_EQ(error_of(dl1), (umami() / "fixtures/scale_dict.json").string() +
                                ": /jets: no entry for the jet variable 'JetFitterSecondaryVertex_maximumTrackRelativeEta'");
+}
+
+// Found by fuzz_vardict (fuzz/regressions/fuzz_vardict/): a merge key naming
+// the anchor it sits in made yaml-cpp's node graph cyclic, and the YAML tree
+// conversion recursed until the stack overflowed; nested aliases could also
+// expand a small file exponentially.
+TEST(umami_vardict_errors, recursive_and_exploding_aliases_are_refused) {
+  const fs::path yaml = fs::temp_directory_path() / ("hepnn-alias-" + std::to_string(::getpid()) + ".yaml");
+  auto error_of = [&](const std::string& text) {
+    std::ofstream(yaml) << text;
+    ftag::vardict_options o = options_of("-s fixtures/scale_dict.json -t DL1r");
+    o.var_dict = yaml;
+    try {
+      ftag::umami_vardict(o);
+    } catch (const config_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string cyclic = error_of("train_variables: &jets\n  <<: *jets\n  JetKinematics: [pt_btagJes]\n");
+  EXPECT_NE(cyclic.find("levels deep (an alias that refers to itself?)"), std::string::npos) << cyclic;
+  // 10^8 scalars from 80 aliases
+  std::string laughs = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 8; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    laughs += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+    for (int k = 1; k < 10; ++k) laughs += ", " + prev;
+    laughs += "]\n";
+  }
+  const std::string exploding = error_of(laughs);
+  EXPECT_NE(exploding.find("more than 100000 nodes once its aliases are resolved"), std::string::npos) << exploding;
+  fs::remove(yaml);
 }
 
 } // namespace

@@ -155,6 +155,22 @@ void write_dataset(const std::string& path, const std::string& name, const std::
   H5Dclose(ds), H5Pclose(lcpl), H5Sclose(space), H5Fclose(f);
 }
 
+void write_unallocated_dataset(const std::string& path, const std::string& name, const std::vector<std::size_t>& dims,
+                               bool truncate_file) {
+  const hid_t f = truncate_file ? H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)
+                                : H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  if (f < 0) throw std::runtime_error("cannot open " + path);
+  std::vector<hsize_t> d(dims.begin(), dims.end()), chunk(dims.size(), 1);
+  const hid_t space = H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr);
+  const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data());
+  const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  const hid_t ds = H5Dcreate2(f, name.c_str(), H5T_IEEE_F32LE, space, lcpl, dcpl, H5P_DEFAULT);
+  if (ds < 0) throw std::runtime_error("cannot create " + name + " in " + path);
+  H5Dclose(ds), H5Pclose(lcpl), H5Pclose(dcpl), H5Sclose(space), H5Fclose(f);
+}
+
 void copy_to_family(const std::string& source, const std::string& pattern, std::size_t member_size) {
   const hid_t src = H5Fopen(source.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);

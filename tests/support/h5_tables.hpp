@@ -34,6 +34,11 @@ namespace hepnn::test {
 void write_dataset(const std::string& path, const std::string& name, const std::vector<std::size_t>& dims,
                    const std::vector<double>& values, bool truncate_file);
 
+/// Writes (or adds to) `path`: a chunked float32 dataset `name` of any extent
+/// with no data written (reads give the fill value, 0).
+void write_unallocated_dataset(const std::string& path, const std::string& name, const std::vector<std::size_t>& dims,
+                               bool truncate_file);
+
 /// Copies the root groups of `source` into a new HDF5 file family
 /// (`pattern` with "%d", members of `member_size` bytes).
 void copy_to_family(const std::string& source, const std::string& pattern, std::size_t member_size);
