@@ -79,6 +79,14 @@ yaml_node convert(const YAML::Node& n, const std::string& path, budget& b, std::
 
 } // namespace
 
+// out of line: the members hold yaml_node, incomplete inside its own class
+yaml_node::yaml_node() = default;
+yaml_node::yaml_node(const yaml_node&) = default;
+yaml_node::yaml_node(yaml_node&&) noexcept = default;
+yaml_node& yaml_node::operator=(const yaml_node&) = default;
+yaml_node& yaml_node::operator=(yaml_node&&) noexcept = default;
+yaml_node::~yaml_node() = default;
+
 const yaml_node* yaml_node::find(const std::string& key) const {
   if (!is_map()) return nullptr;
   for (const auto& [k, v] : entries)
