@@ -29,17 +29,17 @@ std::shared_ptr<const hepnn::model> umami_like_interface() {
   std::vector<std::size_t> parts;
   std::size_t width = 0;
   for (std::size_t i = 0; i < m.inputs.size(); ++i) {
-    m.nodes.push_back({node_kind::input, {i}, 0, m.inputs[i].variables.size(), 0.0});
+    m.nodes.push_back({node_kind::input, {i}, 0, m.inputs[i].variables.size(), 0.0, {}, false});
     parts.push_back(m.nodes.size() - 1);
     width += m.inputs[i].variables.size();
   }
   for (std::size_t i = 0; i < m.input_sequences.size(); ++i) {
-    m.nodes.push_back({node_kind::input_sequence, {i}, 0, m.input_sequences[i].variables.size(), 0.0});
-    m.nodes.push_back({node_kind::sum, {m.nodes.size() - 1}, 0, 0, 0.0});
+    m.nodes.push_back({node_kind::input_sequence, {i}, 0, m.input_sequences[i].variables.size(), 0.0, {}, false});
+    m.nodes.push_back({node_kind::sum, {m.nodes.size() - 1}, 0, 0, 0.0, {}, false});
     parts.push_back(m.nodes.size() - 1);
     width += m.input_sequences[i].variables.size();
   }
-  m.nodes.push_back({node_kind::concatenate, parts, 0, 0, 0.0});
+  m.nodes.push_back({node_kind::concatenate, parts, 0, 0, 0.0, {}, false});
   const std::size_t joined = m.nodes.size() - 1;
   for (auto& out : m.outputs) {
     layer dense;
@@ -47,7 +47,7 @@ std::shared_ptr<const hepnn::model> umami_like_interface() {
     dense.bias.assign(out.labels.size(), 0.0);
     dense.act.function = activation_function::softmax;
     m.layers.push_back(std::move(dense));
-    m.nodes.push_back({node_kind::feed_forward, {joined}, m.layers.size() - 1, 0, 0.0});
+    m.nodes.push_back({node_kind::feed_forward, {joined}, m.layers.size() - 1, 0, 0.0, {}, false});
     out.node = m.nodes.size() - 1;
   }
   return std::make_shared<const model>(std::move(m));
