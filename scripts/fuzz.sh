@@ -26,7 +26,7 @@ if [ ${#harnesses[@]} -eq 0 ]; then
 fi
 
 # libhdf5's own bugs on damaged files are suppressed (fuzz/asan.supp, fuzz/lsan.supp)
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1:quarantine_size_mb=64:suppressions=$PWD/fuzz/asan.supp}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1:suppressions=$PWD/fuzz/asan.supp}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/fuzz/lsan.supp}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 # The first frame of a report's stack that is neither the sanitizer or
@@ -35,7 +35,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 # that moment, not a culprit).
 culprit() {
   grep -qE '^==[0-9]+== ERROR: libFuzzer: out-of-memory \(used' "$1" && return 0
-  sed -n '/ERROR: \(AddressSanitizer\|libFuzzer\|UndefinedBehaviorSanitizer\)\|runtime error/,$p' "$1" |
+  sed -n '/ERROR: \(AddressSanitizer\|libFuzzer\|UndefinedBehaviorSanitizer\)\|runtime error\|Sanitizer: CHECK failed/,$p' "$1" |
     grep -E '^ +#[0-9]+ 0x' |
     grep -vE 'fuzzer::|__sanitizer|__asan|__interceptor_|__ubsan|sysdeps/|libc\.so| in (malloc|calloc|realloc|free|memcpy|memmove|memset|strdup|strlen|operator new)' |
     head -1
