@@ -470,8 +470,7 @@ model_shapes analyse(const model& m) {
           fail(m, where, "shares layer " + num(nd.layer) + " with a node of input width " + num(ls.n_in) +
                              ", but its own input has width " + num(n_in));
       } else {
-        ls = layer_shape_for(m, nd.layer, n_in);
-        ls.used = true;
+        ls = layer_shape_for(m, nd.layer, n_in); // marks the layer as used
       }
       return ls.n_out;
     };
