@@ -12,6 +12,12 @@ packages=(
   zlib1g-dev                         # PNG plots of the validation (deflate)
   libyaml-cpp-dev                    # umami's variables YAML and check configs (anchors, merge keys)
   libgtest-dev libbenchmark-dev      # tests and benchmarks
+  libcli11-dev                       # command-line option parsing of the hepnn tool
+  libcairo2-dev                      # validation plots: one drawing path for PNG, SVG and PDF, real fonts
+  libdeflate-dev                     # fast inflate of HDF5 chunks in the parallel file reader
+  liblz4-dev libxxhash-dev liblzma-dev libzstd-dev  # ROOT basket compressions (zlib above)
+  python3-dev pybind11-dev python3-numpy  # the Python module
+  python3-pytest python3-h5py python3-distributed python3-jsonschema  # Python tests, Dask example, schema check
 )
 
 missing=()
