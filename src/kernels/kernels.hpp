@@ -90,6 +90,28 @@ template <typename T> struct attention_args {
   std::size_t* keys = nullptr; ///< len entries
 };
 
+/// Windowed products of the lane engine (conv, dense on fixed tensors):
+/// y[p, f] = bias[f] + Σ_q x[index[p·k + q]] · w[q·ldw + f], summed in q
+/// order from the bias, then relu if asked. Element ids index x; every id
+/// is valid (padding reads a zero element). Two layouts:
+///  - lanes: element e of `lanes` events at x + e·lanes (one vector), y
+///    element (p·filters + f) likewise: one event per vector lane;
+///  - one event: element e at x + e, y[p·filters + f]; y needs one vector
+///    of slack after the last element, and w and bias rows readable as
+///    whole vectors (padded).
+/// Both compute each output with the same operations in the same order,
+/// so an event's result does not depend on which layout computed it.
+template <typename T> struct window_args {
+  const T* x = nullptr;
+  const std::int32_t* index = nullptr;
+  std::size_t positions = 0, k = 0, filters = 0;
+  const T* w = nullptr;
+  std::size_t ldw = 0;
+  const T* bias = nullptr; ///< or null: zero
+  T* y = nullptr;
+  bool relu = false;
+};
+
 enum class binary_op : std::uint8_t { add, subtract, multiply, maximum, minimum };
 
 template <typename T> struct kernel_table {
@@ -120,6 +142,9 @@ template <typename T> struct kernel_table {
   bool (*prepare)(const T* x, std::size_t ldx, const double* offset, const double* scale, T* y, std::size_t ldy,
                   std::size_t rows, std::size_t n);
   void (*attention)(const attention_args<T>&);
+  void (*window_lanes)(const window_args<T>&);
+  void (*window_event)(const window_args<T>&);
+  std::size_t lanes; ///< elements per vector of this instruction set
 };
 
 /// The table for the best instruction set of this CPU, or the one named by

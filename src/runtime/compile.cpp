@@ -3,6 +3,7 @@
 // assigns workspace slots by liveness.
 
 #include "model/shapes.hpp"
+#include "runtime/lanes.hpp"
 #include "runtime/plan.hpp"
 
 #include "hepnn/errors.hpp"
@@ -56,6 +57,7 @@ public:
     // inputs are gathered before anything runs: their ops go first
     std::stable_partition(p_.ops.begin(), p_.ops.end(),
                           [](const op& o) { return std::holds_alternative<op_input>(o.body); });
+    fuse_lanes(p_);
     assign_slots();
     auto ref = [&](int v) {
       value_ref r;

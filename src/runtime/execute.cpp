@@ -1,4 +1,5 @@
 #include "runtime/execute.hpp"
+#include "runtime/lanes.hpp"
 
 #include "kernels/scalar_math.hpp"
 
@@ -36,6 +37,7 @@ template <typename T> std::size_t scratch_elements(const plan<T>& p, const op& o
   }
   if (std::holds_alternative<op_reduce>(o.body)) return events * (p.values[o.out].ld + 1);
   if (auto* c = std::get_if<op_conv>(&o.body)) return events * c->positions * c->k;
+  if (auto* l = std::get_if<op_lanes>(&o.body)) return lane_scratch(*l, p.kernels->lanes);
   if (auto* a = std::get_if<op_attention>(&o.body)) {
     const std::size_t rows = value_rows(o.in[0]);
     const auto& ps = packings[p.values[o.in[0]].packing];
@@ -184,6 +186,7 @@ template <typename T> void executor<T>::run(const std::vector<bool>* needed, con
           else if constexpr (std::is_same_v<B, op_pool>) pool(o, body);
           else if constexpr (std::is_same_v<B, op_layer_norm>) layer_norm(o, body);
           else if constexpr (std::is_same_v<B, op_attention>) attention(o, body);
+          else if constexpr (std::is_same_v<B, op_lanes>) lanes(o, body);
         },
         o.body);
   }

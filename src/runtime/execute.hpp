@@ -207,6 +207,9 @@ private:
   void pool(const op& o, const op_pool& p);
   void layer_norm(const op& o, const op_layer_norm& l);
   void attention(const op& o, const op_attention& a);
+  void lanes(const op& o, const op_lanes& l);
+  template <std::size_t W> void lane_group(const op& o, const op_lanes& l, std::size_t first);
+  template <std::size_t W> void lane_steps(const op_lanes& l, T*& cur, T*& next);
   /// Sequences from other packings than the output's must have the same lengths.
   void same_lengths(const op& o);
   void combine_masks(const op& o, int mask);

@@ -154,9 +154,35 @@ struct op_masking {
   double mask_value = 0;
 };
 
+/// A chain of operations on fixed tensors run by the lane engine (lanes.cpp):
+/// per group of as many events as a vector has lanes, every element of a
+/// tensor is one vector (one event per lane), so narrow tensors (a few
+/// channels) waste no lanes on padding; leftover events run one at a time
+/// with the same arithmetic. Tensors are numbered compactly (row · width +
+/// column); index tables hold those element ids, with `zero` for padding.
+enum class lane_kind : std::uint8_t { window, pool_max, pool_avg, affine, bias_act, act, gather };
+struct lane_step {
+  lane_kind kind = lane_kind::window;
+  std::vector<std::int32_t> index; ///< window: positions × k; gather: per output element; pool: source elements
+  std::vector<std::uint32_t> start; ///< pool: output element e combines index[start[e] .. start[e+1])
+  std::size_t positions = 0, k = 0, filters = 0; ///< window
+  std::size_t w = 0, ldw = 0, bias = 0, shift = 0; ///< arena offsets (affine: bias = scale)
+  bool has_bias = false, relu = false;
+  act_params act;            ///< bias_act, act
+  std::size_t channels = 0;  ///< affine, bias_act: per-column parameters repeat every `channels`
+  std::size_t out = 0;       ///< output elements
+};
+struct op_lanes {
+  std::vector<lane_step> steps;
+  std::vector<std::uint32_t> in_storage, out_storage; ///< element → offset in the event's block
+  std::size_t in_elements = 0;
+  std::size_t zero = 0;         ///< the element id that reads as zero
+  std::size_t max_elements = 0; ///< per lane, in each of the two buffers
+};
+
 using op_body = std::variant<op_input, op_dense, op_affine, op_prelu, op_maxout, op_highway, op_recurrent, op_conv1d,
                              op_embedding, op_concat, op_merge, op_reduce, op_masking, op_gather, op_pack, op_conv,
-                             op_pool, op_layer_norm, op_attention>;
+                             op_pool, op_layer_norm, op_attention, op_lanes>;
 
 /// What an operation needs to know of a value at run time, kept inside the
 /// op so that the hot path touches one cache line per operation.

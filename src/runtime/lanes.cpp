@@ -1,0 +1,286 @@
+#include "runtime/lanes.hpp"
+
+#include "runtime/execute.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+namespace hepnn::detail {
+namespace {
+
+/// Tensors larger than this stay on the row engine: a group's two buffers
+/// (elements × lanes each) should stay within L2.
+constexpr std::size_t max_lane_elements = std::size_t(1) << 15;
+/// Past the last element: vector slack for the one-event form, then the zero element.
+constexpr std::size_t lane_slack = 64;
+
+bool lane_capable(const op& o, const std::vector<value_info>& values) {
+  if (o.in.size() != 1 || o.out < 0 || values[o.in[0]].sequence || values[o.out].sequence) return false;
+  if (auto* d = std::get_if<op_dense>(&o.body)) return d->act.function != activation_function::softmax;
+  return std::holds_alternative<op_conv>(o.body) || std::holds_alternative<op_pool>(o.body) ||
+         std::holds_alternative<op_affine>(o.body) || std::holds_alternative<op_gather>(o.body);
+}
+
+std::size_t elements(const value_info& v) { return v.rpe * v.width; }
+
+template <typename T> class lane_builder {
+public:
+  lane_builder(const plan<T>& p, std::size_t zero) : p_(p), zero_(zero) {}
+
+  /// Compact element id of storage offset s of value v (a padding column reads zero).
+  std::int32_t element(const value_info& v, std::int32_t s) const {
+    if (s < 0) return static_cast<std::int32_t>(zero_);
+    const std::size_t r = static_cast<std::size_t>(s) / v.ld, c = static_cast<std::size_t>(s) % v.ld;
+    return static_cast<std::int32_t>(c < v.width ? r * v.width + c : zero_);
+  }
+
+  void add(const op& o, std::vector<lane_step>& steps) const {
+    const value_info& x = p_.values[o.in[0]];
+    const value_info& y = p_.values[o.out];
+    lane_step s;
+    s.out = elements(y);
+    if (auto* cv = std::get_if<op_conv>(&o.body)) {
+      s.kind = lane_kind::window;
+      s.positions = cv->positions, s.k = cv->k, s.filters = y.width;
+      s.index.resize(cv->index.size());
+      for (std::size_t i = 0; i < cv->index.size(); ++i) s.index[i] = element(x, cv->index[i]);
+      s.w = cv->w, s.ldw = y.ld, s.bias = cv->bias, s.has_bias = true;
+      s.relu = cv->act.is_plain_relu();
+      steps.push_back(std::move(s));
+      if (!cv->act.is_plain_relu()) activation(cv->act, elements(y), steps);
+    } else if (auto* d = std::get_if<op_dense>(&o.body)) {
+      if (d->has_matrix) {
+        s.kind = lane_kind::window;
+        s.positions = x.rpe, s.k = d->n_in, s.filters = y.width;
+        s.index.resize(s.positions * s.k);
+        for (std::size_t i = 0; i < s.index.size(); ++i) s.index[i] = static_cast<std::int32_t>(i);
+        s.w = d->w, s.ldw = d->ldw, s.bias = d->bias, s.has_bias = d->has_bias, s.relu = d->fused_relu;
+        steps.push_back(std::move(s));
+        if (!d->fused_relu) activation(d->act, elements(y), steps);
+      } else {
+        if (d->has_bias) {
+          s.kind = lane_kind::bias_act;
+          s.bias = d->bias, s.has_bias = true, s.channels = y.width;
+          steps.push_back(std::move(s));
+        }
+        activation(d->act, elements(y), steps);
+      }
+    } else if (auto* a = std::get_if<op_affine>(&o.body)) {
+      s.kind = lane_kind::affine;
+      s.bias = a->scale, s.shift = a->shift, s.channels = y.width;
+      steps.push_back(std::move(s));
+    } else if (auto* pl = std::get_if<op_pool>(&o.body)) {
+      s.kind = pl->max ? lane_kind::pool_max : lane_kind::pool_avg;
+      const std::size_t C = y.width, positions = pl->start.size() - 1;
+      s.start.push_back(0);
+      for (std::size_t q = 0; q < positions; ++q)
+        for (std::size_t c = 0; c < C; ++c) {
+          for (std::size_t i = pl->start[q]; i < pl->start[q + 1]; ++i)
+            s.index.push_back(static_cast<std::int32_t>(pl->rows[i] * C + c));
+          s.start.push_back(static_cast<std::uint32_t>(s.index.size()));
+        }
+      steps.push_back(std::move(s));
+    } else if (auto* g = std::get_if<op_gather>(&o.body)) {
+      s.kind = lane_kind::gather;
+      for (std::size_t r = 0; r < y.rpe; ++r)
+        for (std::size_t c = 0; c < y.width; ++c) s.index.push_back(element(x, g->index[r * y.ld + c]));
+      steps.push_back(std::move(s));
+    }
+  }
+
+private:
+  const plan<T>& p_;
+  std::size_t zero_;
+
+  static void activation(const act_params& act, std::size_t out, std::vector<lane_step>& steps) {
+    if (act.function == activation_function::linear) return;
+    lane_step s;
+    s.kind = lane_kind::act;
+    s.act = act;
+    s.out = out;
+    steps.push_back(std::move(s));
+  }
+};
+
+} // namespace
+
+std::size_t lane_scratch(const op_lanes& l, std::size_t lanes) { return 2 * l.max_elements * lanes + lanes; }
+
+template <typename T> void fuse_lanes(plan<T>& p) {
+  std::vector<std::size_t> uses(p.values.size(), 0);
+  for (const op& o : p.ops)
+    for (int v : o.in) ++uses[v];
+  for (const auto& out : p.outputs)
+    for (int v : {out.vector_value, out.sequence_value})
+      if (v >= 0) uses[v] += 2; // an output is never internal to a chain
+
+  // chains of lane-capable ops, each op reading the previous one's output and nothing else reading it
+  std::vector<std::vector<std::size_t>> chains;
+  std::map<int, std::size_t> open; // a chain's last output value → chain
+  for (std::size_t i = 0; i < p.ops.size(); ++i) {
+    const op& o = p.ops[i];
+    if (!lane_capable(o, p.values)) continue;
+    auto it = open.find(o.in[0]);
+    std::size_t c;
+    if (it != open.end() && uses[o.in[0]] == 1) {
+      c = it->second;
+      open.erase(it);
+    } else {
+      c = chains.size();
+      chains.emplace_back();
+    }
+    chains[c].push_back(i);
+    open[o.out] = c;
+  }
+
+  std::vector<bool> drop(p.ops.size(), false);
+  for (const auto& chain : chains) {
+    bool windows = false;
+    std::size_t largest = elements(p.values[p.ops[chain[0]].in[0]]);
+    for (std::size_t i : chain) {
+      const op& o = p.ops[i];
+      windows |= std::holds_alternative<op_conv>(o.body) || std::holds_alternative<op_pool>(o.body);
+      largest = std::max(largest, elements(p.values[o.out]));
+    }
+    if (!windows || largest > max_lane_elements) continue;
+    const std::size_t zero = largest + lane_slack;
+    lane_builder<T> build(p, zero);
+    op_lanes l;
+    for (std::size_t i : chain) build.add(p.ops[i], l.steps);
+    const value_info& x = p.values[p.ops[chain.front()].in[0]];
+    const value_info& y = p.values[p.ops[chain.back()].out];
+    l.in_elements = elements(x);
+    for (std::size_t e = 0; e < l.in_elements; ++e)
+      l.in_storage.push_back(static_cast<std::uint32_t>(e / x.width * x.ld + e % x.width));
+    for (std::size_t e = 0; e < elements(y); ++e)
+      l.out_storage.push_back(static_cast<std::uint32_t>(e / y.width * y.ld + e % y.width));
+    l.zero = zero;
+    l.max_elements = round_up(zero + 1, row_align<T>);
+    op& last = p.ops[chain.back()];
+    last.in = {p.ops[chain.front()].in[0]};
+    last.body = std::move(l);
+    last.in_place = false;
+    for (std::size_t k = 0; k + 1 < chain.size(); ++k) drop[chain[k]] = true;
+  }
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < p.ops.size(); ++i) {
+    if (drop[i]) continue;
+    if (kept != i) p.ops[kept] = std::move(p.ops[i]); // never onto itself: a moved-to-itself vector is emptied
+    ++kept;
+  }
+  p.ops.resize(kept);
+}
+
+template void fuse_lanes<float>(plan<float>&);
+template void fuse_lanes<double>(plan<double>&);
+
+// ---- evaluation -------------------------------------------------------------
+
+template <typename T>
+template <std::size_t W>
+void executor<T>::lane_steps(const op_lanes& l, T*& cur, T*& next) {
+  const kernel_table<T>& kt = *p_.kernels;
+  for (const lane_step& s : l.steps) {
+    switch (s.kind) {
+    case lane_kind::window: {
+      window_args<T> a;
+      a.x = cur, a.index = s.index.data(), a.positions = s.positions, a.k = s.k, a.filters = s.filters;
+      a.w = p_.at(s.w), a.ldw = s.ldw, a.bias = s.has_bias ? p_.at(s.bias) : nullptr, a.y = next, a.relu = s.relu;
+      (W == 1 ? kt.window_event : kt.window_lanes)(a);
+      std::swap(cur, next);
+      break;
+    }
+    case lane_kind::pool_max:
+    case lane_kind::pool_avg: {
+      const bool max = s.kind == lane_kind::pool_max;
+      for (std::size_t e = 0; e < s.out; ++e) {
+        const std::uint32_t first = s.start[e], last = s.start[e + 1];
+        T* out = next + e * W;
+        const T* src = cur + static_cast<std::size_t>(s.index[first]) * W;
+        for (std::size_t j = 0; j < W; ++j) out[j] = src[j];
+        for (std::uint32_t i = first + 1; i < last; ++i) {
+          src = cur + static_cast<std::size_t>(s.index[i]) * W;
+          if (max)
+            for (std::size_t j = 0; j < W; ++j) out[j] = src[j] > out[j] ? src[j] : out[j];
+          else
+            for (std::size_t j = 0; j < W; ++j) out[j] += src[j];
+        }
+        if (!max) {
+          const T inv = T(1) / static_cast<T>(last - first);
+          for (std::size_t j = 0; j < W; ++j) out[j] *= inv;
+        }
+      }
+      std::swap(cur, next);
+      break;
+    }
+    case lane_kind::affine: {
+      const T* scale = p_.at(s.bias);
+      const T* shift = p_.at(s.shift);
+      for (std::size_t e = 0; e < s.out; ++e) {
+        const T a = scale[e % s.channels], b = shift[e % s.channels];
+        for (std::size_t j = 0; j < W; ++j) cur[e * W + j] = cur[e * W + j] * a + b;
+      }
+      break;
+    }
+    case lane_kind::bias_act: {
+      const T* bias = p_.at(s.bias);
+      for (std::size_t e = 0; e < s.out; ++e)
+        for (std::size_t j = 0; j < W; ++j) cur[e * W + j] += bias[e % s.channels];
+      break;
+    }
+    case lane_kind::act:
+      kt.activate(s.act, cur, 1, s.out * W, round_up(s.out * W, kt.lanes));
+      break;
+    case lane_kind::gather:
+      for (std::size_t e = 0; e < s.out; ++e) {
+        const T* src = cur + static_cast<std::size_t>(s.index[e]) * W;
+        for (std::size_t j = 0; j < W; ++j) next[e * W + j] = src[j];
+      }
+      std::swap(cur, next);
+      break;
+    }
+  }
+}
+
+template <typename T>
+template <std::size_t W>
+void executor<T>::lane_group(const op& o, const op_lanes& l, std::size_t first) {
+  T* cur = scratch();
+  T* next = cur + l.max_elements * W;
+  // the zero element that padding taps read, past everything a step writes (fuse_lanes)
+  std::memset(cur + l.zero * W, 0, W * sizeof(T));
+  std::memset(next + l.zero * W, 0, W * sizeof(T));
+  const T* x = at(o.x);
+  const std::size_t xblock = std::size_t(o.x.rpe) * o.x.ld, yblock = std::size_t(o.y.rpe) * o.y.ld;
+  for (std::size_t e = 0; e < l.in_elements; ++e) {
+    const T* src = x + first * xblock + l.in_storage[e];
+    for (std::size_t j = 0; j < W; ++j) cur[e * W + j] = src[j * xblock];
+  }
+  lane_steps<W>(l, cur, next);
+  T* y = at(o.y) + first * yblock;
+  for (std::size_t j = 0; j < W; ++j) std::memset(y + j * yblock, 0, yblock * sizeof(T));
+  for (std::size_t e = 0; e < l.out_storage.size(); ++e)
+    for (std::size_t j = 0; j < W; ++j) y[j * yblock + l.out_storage[e]] = cur[e * W + j];
+}
+
+template <typename T> void executor<T>::lanes(const op& o, const op_lanes& l) {
+  const std::size_t L = p_.kernels->lanes;
+  std::size_t b = 0;
+  auto groups = [&]<std::size_t W>() {
+    for (; b + W <= events_; b += W) lane_group<W>(o, l, b);
+  };
+  switch (L) {
+  case 16: groups.template operator()<16>(); break;
+  case 8: groups.template operator()<8>(); break;
+  case 4: groups.template operator()<4>(); break;
+  case 2: groups.template operator()<2>(); break;
+  default: break;
+  }
+  for (; b < events_; ++b) lane_group<1>(o, l, b);
+}
+
+template void executor<float>::lanes(const op&, const op_lanes&);
+template void executor<double>::lanes(const op&, const op_lanes&);
+
+} // namespace hepnn::detail

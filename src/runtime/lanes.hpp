@@ -1,0 +1,17 @@
+#pragma once
+// The lane engine (plan.hpp, op_lanes): chains of operations on fixed
+// tensors (convolutions, pooling, normalisation, activations, reshapes and
+// the dense layers between them) evaluated with one event per vector lane.
+
+#include "runtime/plan.hpp"
+
+namespace hepnn::detail {
+
+/// Replaces each chain of lane-capable operations that holds a convolution
+/// or a pooling by one op_lanes. Runs before slots are assigned.
+template <typename T> void fuse_lanes(plan<T>& p);
+
+/// Scratch elements an op_lanes needs with `lanes` lanes.
+std::size_t lane_scratch(const op_lanes& l, std::size_t lanes);
+
+} // namespace hepnn::detail
