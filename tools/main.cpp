@@ -33,7 +33,8 @@ const command commands[] = {
 void print_help() {
   std::printf("usage: hepnn <command> [arguments]\n\ncommands:\n");
   for (const auto& c : commands) std::printf("  %-10s %s\n", c.name, c.summary);
-  std::printf("\n'hepnn <command> --help' describes a command.\n");
+  std::printf("\n'hepnn <command> --help' describes a command; 'hepnn --version' prints the version.\n\n%s",
+              hepnn::cli::exit_status_text("").c_str());
 }
 
 } // namespace

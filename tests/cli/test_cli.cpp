@@ -129,6 +129,49 @@ TEST_F(cli, script_spellings_and_did_you_mean) {
   EXPECT_EQ(ta.substr(ta.find("\"inputs\"")), tb.substr(tb.find("\"inputs\"")));
 }
 
+TEST_F(cli, every_help_states_the_exit_codes) {
+  for (const char* command : {"", "convert", "split", "vardict", "eval", "check", "varspec", "tauid", "inspect"}) {
+    const auto r = hepnn_cli(std::string(command) + " --help");
+    EXPECT_EQ(r.status, 0) << command;
+    EXPECT_NE(r.out.find("exit status: 0 "), std::string::npos) << command << "\n" << r.out;
+    EXPECT_NE(r.out.find("2 an error or a usage mistake"), std::string::npos) << command << "\n" << r.out;
+    EXPECT_NE(r.out.find(std::string(command) == "check" ? "1 a difference above it" : "1 is 'hepnn check' finding differences"),
+              std::string::npos) << command << "\n" << r.out;
+  }
+}
+
+// The option syntax (CLI11 underneath): --name value, --name=value, short
+// options, repeatable options, '-' as a value, and the mistakes named.
+TEST_F(cli, option_syntax_and_its_mistakes) {
+  const auto net = (zoo("act_tanh") / "lwtnn.json").string(), inputs = (zoo("act_tanh") / "inputs.json").string();
+  auto r = hepnn_cli("eval " + net + " --inputs=" + inputs + " --precision=float64 -o " + path("a.json"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = hepnn_cli("eval --precision float64 " + net + " --inputs - --output " + path("b.json") + " < " + inputs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ifstream a(path("a.json")), b(path("b.json"));
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(a)), {}), std::string((std::istreambuf_iterator<char>(b)), {}));
+  struct c {
+    std::string args, message;
+  };
+  for (const auto& k : {c{"eval " + net + " --inputs", "option '--inputs' needs a value (EVENTS.json)"},
+                        c{"eval " + net + " --inputs a.json --inputs b.json", "option '--inputs' given twice"},
+                        c{"convert m.h5 --lwtnn=yes", "option '--lwtnn' takes no value"},
+                        c{"convert m.h5 --lwtnn --lwtnn", "option '--lwtnn' given twice"},
+                        c{"eval " + net + " --input_s x", "unknown option '--input_s' (did you mean '--inputs'?)"},
+                        c{"check --tolerence 1 x", "unknown option '--tolerence' (did you mean '--tolerance'?)"},
+                        c{"vardict -x", "unknown option '-x'"},
+                        c{"tauid --net_1p a --net-1p b", "option '--net-1p' given twice"}}) {
+    r = hepnn_cli(k.args);
+    EXPECT_EQ(r.status, 2) << k.args;
+    EXPECT_NE(r.err.find(k.message), std::string::npos) << k.args << "\n" << r.err;
+    EXPECT_NE(r.err.find("(see 'hepnn "), std::string::npos) << r.err;
+  }
+  // '--' ends the options: what follows is an argument even when it starts with '-'
+  r = hepnn_cli("inspect -- --brief");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--brief: cannot read the file"), std::string::npos) << r.err;
+}
+
 TEST_F(cli, eval_prints_17_significant_digits) {
   const auto r = hepnn_cli("eval " + (zoo("act_sigmoid") / "lwtnn.json").string() + " --inputs " +
                            (zoo("act_sigmoid") / "inputs.json").string() + " --precision float64");
