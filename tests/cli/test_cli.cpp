@@ -172,6 +172,37 @@ TEST_F(cli, option_syntax_and_its_mistakes) {
   EXPECT_NE(r.err.find("--brief: cannot read the file"), std::string::npos) << r.err;
 }
 
+// Issue 10's rough edges, as a user meets them on the command line (the
+// others: --chunk 0 in test_cli_hostile, a bare NaN and "did you mean" above,
+// check -c from the config's folder in test_cli_ftag).
+TEST_F(cli, rough_edges_of_issue_10) {
+  const auto dips = zoo("dips_like");
+  // swapped architecture and weights
+  auto r = hepnn_cli("convert " + (dips / "weights.h5").string() + " " + (dips / "architecture.json").string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("give the architecture JSON first, then the weights (the files are swapped)"), std::string::npos) << r.err;
+  // inspect on a Keras model: no JSON parser's message
+  r = hepnn_cli("inspect " + (dips / "model.h5").string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("model.h5: an HDF5 file (a Keras model?), not a network file: make one with 'hepnn convert'"),
+            std::string::npos) << r.err;
+  // an output that cannot be created is named as the user wrote it, never by its temporary name
+  const std::string json_out = path("no/such/folder/out.json"), h5_out = path("no/such/folder/scores.h5");
+  r = hepnn_cli("eval " + (dips / "lwtnn.json").string() + " --inputs " + (dips / "inputs.json").string() + " -o " + json_out);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(json_out + ": cannot create"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(".tmp"), std::string::npos) << r.err;
+  r = hepnn_cli("eval " + (dips / "lwtnn.json").string() + " " + (shared_dir() / "ftag" / "sample_ttbar.h5").string() +
+                " --no-track-selection -o " + h5_out);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(h5_out + ": cannot create"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(".tmp"), std::string::npos) << r.err;
+  // a missing file is an error (2), not "differences found" (1)
+  r = hepnn_cli("check " + path("missing.h5") + " --scores " + path("missing_scores.h5") + " --reference dips");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("missing"), std::string::npos) << r.err;
+}
+
 TEST_F(cli, eval_prints_17_significant_digits) {
   const auto r = hepnn_cli("eval " + (zoo("act_sigmoid") / "lwtnn.json").string() + " --inputs " +
                            (zoo("act_sigmoid") / "inputs.json").string() + " --precision float64");

@@ -140,6 +140,10 @@ TEST_F(ftag_cli, the_projects_example_runs_the_whole_path) {
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("Comparing dips_pu with dips_pu"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("HadronConeExclTruthLabelID in ujets, cjets, bjets; fewer than 40 tracks"), std::string::npos) << r.out;
+  // and from the example's own folder (its paths are relative to the config)
+  r = run_program("cd " + ex + " && " + HEPNN_CLI, "check -c check_config.yaml");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Comparing dips_pu with dips_pu"), std::string::npos) << r.out;
 }
 
 // ---- bad input -------------------------------------------------------------------------
