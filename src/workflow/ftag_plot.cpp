@@ -296,6 +296,14 @@ void draw(painter& p, const comparison& c, double tolerance, const std::string& 
   p.font(tick_size, true);
   const double tw = p.width(tol_label);
   p.text(std::clamp(xt - tw / 2, pad, W - pad - tw), tol_baseline, tol_label, 0, red);
+
+  if (c.jets.empty()) { // on a white box, over the tolerance line
+    const std::string none = "no jets compared";
+    p.font(label_size);
+    const double x = (x_bins + x_bins_end) / 2, y_mid = (top + plot_bottom) / 2, w = p.width(none);
+    p.rect(x - w / 2 - 6, y_mid - p.ascent() - 4, x + w / 2 + 6, y_mid + p.descent() + 4, {1, 1, 1});
+    p.text(x, y_mid, none, 0.5, {0.45, 0.45, 0.45});
+  }
 }
 
 std::string xml_escape(const std::string& t) {
