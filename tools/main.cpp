@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::vector<std::string> names;
+  std::vector<std::string> names{"--help", "--version"};
   for (const auto& c : commands) names.push_back(c.name);
   std::fprintf(stderr, "hepnn: unknown command '%s'%s\n", argv[1], hepnn::cli::did_you_mean(argv[1], names).c_str());
   print_help();

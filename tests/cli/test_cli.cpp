@@ -106,6 +106,9 @@ TEST_F(cli, script_spellings_and_did_you_mean) {
   auto r = hepnn_cli("evl x");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("unknown command 'evl' (did you mean 'eval'?)"), std::string::npos) << r.err;
+  r = hepnn_cli("--verison");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown command '--verison' (did you mean '--version'?)"), std::string::npos) << r.err;
   r = hepnn_cli("convert x.h5 --variabels v.json");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("unknown option '--variabels' (did you mean '--variables'?)"), std::string::npos) << r.err;
