@@ -1,5 +1,11 @@
+// The subcommands' option parsing, on CLI11. hepnn's own conventions sit
+// around it: long options are the same with '-' or '_' between words, an
+// unknown option gets a "did you mean", a repeated option is an error unless
+// it is declared repeatable, and help is hepnn's text with the exit codes.
 #include "args.hpp"
 #include "model/text.hpp"
+
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -12,12 +18,17 @@ arguments::arguments(std::string command, std::string synopsis, std::vector<opti
     : command_(std::move(command)), synopsis_(std::move(synopsis)), options_(std::move(options)) {}
 
 namespace {
-/// Long options are the same with '-' or '_' between words (--tracks_name = --tracks-name).
+
+/// Long options are the same with '-' or '_' between words (--tracks_name = --tracks-name):
+/// every long name is registered with CLI11, and looked up, in its hyphen spelling.
 std::string spelling(const std::string& name) {
   std::string s = name;
   if (s.rfind("--", 0) == 0) std::replace(s.begin() + 2, s.end(), '_', '-');
   return s;
 }
+
+bool is_long(const std::string& a) { return a.size() > 2 && a.rfind("--", 0) == 0; }
+
 } // namespace
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
@@ -54,45 +65,71 @@ const option* arguments::find(const std::string& name) const {
 }
 
 void arguments::parse(int argc, char** argv, int first) {
-  bool only_positional = false;
-  for (int i = first; i < argc; ++i) {
+  CLI::App app("hepnn " + command_, "hepnn " + command_);
+  app.set_help_flag(); // hepnn's own help text (usage()), printed by the command
+  app.allow_extras();  // unknown options are reported below, with a suggestion
+  app.add_flag("-h,--help", help_);
+
+  std::vector<std::string> known{"--help"};
+  std::vector<std::pair<const option*, CLI::Option*>> declared;
+  for (const auto& o : options_) {
+    std::vector<std::string> names;
+    for (const auto& n : o.names) {
+      known.push_back(n);
+      if (std::find(names.begin(), names.end(), spelling(n)) == names.end()) names.push_back(spelling(n));
+    }
+    const std::string spec = detail::join(names, ",");
+    CLI::Option* opt = o.takes_value ? app.add_option(spec, o.help) : app.add_flag(spec, o.help);
+    if (o.takes_value) opt->type_name(o.metavar)->expected(1)->allow_extra_args(false);
+    // every occurrence is kept; "given twice" is decided below, with hepnn's message
+    opt->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    declared.emplace_back(&o, opt);
+  }
+  app.add_option("arguments", positional_);
+
+  // CLI11 takes the arguments last first; long names in their hyphen spelling
+  std::vector<std::string> args;
+  for (int i = argc - 1; i >= first; --i) {
     std::string a = argv[i];
-    if (only_positional || a.size() < 2 || a[0] != '-' || (a[1] >= '0' && a[1] <= '9') || a[1] == '.') {
-      positional_.push_back(a);
-      continue;
+    if (is_long(a)) {
+      const auto eq = a.find('=');
+      const std::string name = a.substr(0, eq);
+      if (const option* o = find(name); o && !o->takes_value && eq != std::string::npos)
+        throw usage_error("option '" + name + "' takes no value");
+      a = spelling(name) + (eq == std::string::npos ? "" : a.substr(eq));
     }
-    if (a == "--") {
-      only_positional = true;
-      continue;
+    args.push_back(std::move(a));
+  }
+  // the user's spelling of each argument, for messages
+  auto as_given = [&](const std::string& normalised) {
+    for (int i = first; i < argc; ++i) {
+      const std::string a = argv[i];
+      if (spelling(a.substr(0, a.find('='))) == normalised) return a.substr(0, a.find('='));
     }
-    if (a == "-h" || a == "--help") {
-      help_ = true;
-      continue;
-    }
-    std::optional<std::string> inline_value;
-    if (auto eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
-      inline_value = a.substr(eq + 1);
-      a = a.substr(0, eq);
-    }
-    const option* o = find(a);
-    if (!o) {
-      std::vector<std::string> known{"--help"};
-      for (const auto& opt : options_) known.insert(known.end(), opt.names.begin(), opt.names.end());
-      throw usage_error("unknown option '" + a + "'" + did_you_mean(a, known));
-    }
-    const std::string& key = o->names.back();
-    if (values_.count(key) && !o->repeatable) throw usage_error("option '" + a + "' given twice");
-    if (!o->takes_value) {
-      if (inline_value) throw usage_error("option '" + a + "' takes no value");
-      values_[key].push_back("");
-      continue;
-    }
-    if (inline_value) {
-      values_[key].push_back(*inline_value);
-    } else {
-      if (i + 1 >= argc) throw usage_error("option '" + a + "' needs a value (" + o->metavar + ")");
-      values_[key].push_back(argv[++i]);
-    }
+    return normalised;
+  };
+  try {
+    app.parse(args);
+  } catch (const CLI::ArgumentMismatch& e) {
+    // an option at the end, or followed by another option, has no value
+    for (const auto& [o, opt] : declared)
+      if (o->takes_value && opt->count() == 0 && std::string(e.what()).find(opt->get_name()) != std::string::npos)
+        throw usage_error("option '" + as_given(opt->get_name()) + "' needs a value (" + o->metavar + ")");
+    throw usage_error(e.what());
+  } catch (const CLI::ParseError& e) {
+    throw usage_error(e.what());
+  }
+  for (const auto& extra : app.remaining()) {
+    if (extra == "--") continue;
+    const std::string name = as_given(extra.substr(0, extra.find('=')));
+    throw usage_error("unknown option '" + name + "'" + did_you_mean(name, known));
+  }
+  for (const auto& [o, opt] : declared) {
+    if (opt->count() == 0) continue;
+    if (opt->count() > 1 && !o->repeatable) throw usage_error("option '" + o->names.back() + "' given twice");
+    auto& values = values_[o->names.back()];
+    if (o->takes_value) values = opt->results();
+    else values.assign(opt->count(), "");
   }
 }
 
@@ -113,6 +150,13 @@ const std::vector<std::string>& arguments::all(const std::string& key) const {
   return it == values_.end() ? none : it->second;
 }
 
+std::string exit_status_text(const std::string& command) {
+  if (command == "check")
+    return "exit status: 0 every difference within the tolerance, 1 a difference above it (or no jet compared),\n"
+           "             2 an error or a usage mistake\n";
+  return "exit status: 0 success, 2 an error or a usage mistake (1 is 'hepnn check' finding differences)\n";
+}
+
 std::string arguments::usage() const {
   std::string text = "usage: hepnn " + command_ + " " + synopsis_ + "\n";
   if (!options_.empty()) text += "\noptions:\n";
@@ -124,7 +168,8 @@ std::string arguments::usage() const {
     text += o.help + "\n";
   }
   text += "  -h, --help                    show this help\n";
-  return text;
+  text += "\nLong options may be written with '-' or '_' between words (--tracks-name, --tracks_name).\n";
+  return text + exit_status_text(command_);
 }
 
 option precision_option() { return {{"--precision"}, true, "float32 (default) or float64", "PRECISION"}; }

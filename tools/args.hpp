@@ -1,6 +1,6 @@
 #pragma once
-// Command-line parsing for the hepnn subcommands: long and short options,
-// "--name value" and "--name=value", flags, and positional arguments.
+// Command-line parsing for the hepnn subcommands (on CLI11): long and short
+// options, "--name value" and "--name=value", flags, and positional arguments.
 
 #include <limits>
 #include <map>
@@ -52,6 +52,9 @@ private:
 /// Levenshtein distance, and " (did you mean 'x'?)" for the closest of `known` (or "").
 std::size_t edit_distance(const std::string& a, const std::string& b);
 std::string did_you_mean(const std::string& given, const std::vector<std::string>& known);
+
+/// The exit codes, as every --help states them (check's 1 for differences found).
+std::string exit_status_text(const std::string& command);
 
 /// --precision float32|float64, shared by the evaluating commands.
 option precision_option();

@@ -177,7 +177,7 @@ int run_check(int argc, char** argv) {
       {{"--ntracks-max"}, true, "count only jets with fewer tracks (umami's ntracks_max)", "N"},
       {{"--worst"}, true, "how many of the worst jets to list (default 5)", "N"},
       {{"--csv"}, true, "write every compared jet, worst first, as CSV", "FILE"},
-      {{"--plot"}, true, "write a histogram of log10 |difference| (.svg or .png)", "FILE"},
+      {{"--plot"}, true, "write a histogram of log10 |difference| (.png, .svg or .pdf)", "FILE"},
   };
   for (auto& o : ntuple_options()) opts.push_back(std::move(o));
   arguments args("check",
@@ -185,7 +185,7 @@ int run_check(int argc, char** argv) {
                  "       hepnn check NTUPLE.h5 --scores SCORES.h5 --reference FIELD [options]\n"
                  "       hepnn check -c CONFIG.yaml [NETWORK.json] [options]\n\n"
                  "Prints umami's table (the share of jets whose |hepnn - reference| exceeds each threshold),\n"
-                 "the largest difference and the worst jets. Exit status 1 when a difference exceeds --tolerance, 2 on an error.",
+                 "the largest difference and the worst jets.",
                  std::move(opts));
   args.parse(argc, argv, 2);
   if (args.help_requested()) {
@@ -198,9 +198,8 @@ int run_check(int argc, char** argv) {
                                                  : std::numeric_limits<double>::infinity();
   const std::size_t worst = args.has("--worst") ? to_count("--worst", args.get("--worst")) : 5;
   const auto& pos = args.positional();
-  if (auto f = args.maybe("--plot"))
-    if (!f->ends_with(".svg") && !f->ends_with(".png"))
-      throw usage_error("--plot: the file name must end in .svg or .png");
+  if (auto f = args.maybe("--plot"); f && !ftag::plot_format_of(*f))
+    throw usage_error("--plot: the file name must end in .png, .svg or .pdf");
 
   ftag::score_options o;
   apply_ntuple_options(args, o);
@@ -335,9 +334,8 @@ int run_check(int argc, char** argv) {
   }
   if (auto f = args.maybe("--csv")) write_file_atomically(*f, ftag::differences_csv(cmp));
   if (auto f = args.maybe("--plot")) {
-    const std::string title = output + " vs " + reference;
-    if (f->ends_with(".svg")) write_file_atomically(*f, ftag::differences_svg(cmp, tolerance, title));
-    else write_file_atomically(*f, ftag::differences_png(cmp, tolerance, title));
+    const std::string title = "hepnn " + output + " vs " + reference + " in " + std::filesystem::path(ntuple).filename().string();
+    write_file_atomically(*f, ftag::differences_plot(cmp, tolerance, title, *ftag::plot_format_of(*f)));
   }
   if (cmp.counted == 0) {
     std::fprintf(stderr, "hepnn check: no jets were compared\n");

@@ -15,7 +15,10 @@
 namespace hepnn::cli {
 
 int run_convert(int argc, char** argv) {
-  arguments args("convert", "MODEL [WEIGHTS [VARS.json]] [--variables VARS.json] [-o NETWORK.json] [--lwtnn]",
+  arguments args("convert", "MODEL [WEIGHTS [VARS.json]] [--variables VARS.json] [-o NETWORK.json] [--lwtnn]\n\n"
+                            "MODEL is a Keras full-model .h5, a .keras archive, or an architecture JSON followed by its\n"
+                            "WEIGHTS .h5 (and, as kerasfunc2json.py takes them, the variables file). Without variables the\n"
+                            "output is a template variables file to fill in. '-' reads the variables from standard input.",
                  {
                      {{"--variables"}, true, "variables file (lwtnn graph or sequential form) with names, offsets, scales, labels", "VARS.json"},
                      {{"-o", "--output"}, true, "the network file to write (without --variables: the template to fill); default or '-': standard output", "FILE"},
@@ -24,11 +27,6 @@ int run_convert(int argc, char** argv) {
   args.parse(argc, argv, 2);
   if (args.help_requested()) {
     std::fputs(args.usage().c_str(), stdout);
-    std::fputs("\nMODEL is a Keras full-model .h5, a .keras archive, or an architecture JSON followed by its\n"
-               "WEIGHTS .h5 (and, as kerasfunc2json.py takes them, the variables file). Without variables the\n"
-               "output is a template variables file to fill in. '-' reads the variables from standard input.\n"
-               "Exit status: 0 ok, 2 error.\n",
-               stdout);
     return 0;
   }
   const auto& pos = args.positional();
@@ -77,7 +75,6 @@ int run_split(int argc, char** argv) {
   args.parse(argc, argv, 2);
   if (args.help_requested()) {
     std::fputs(args.usage().c_str(), stdout);
-    std::fputs("\nExit status: 0 ok, 2 error.\n", stdout);
     return 0;
   }
   std::vector<std::string> models = args.positional();

@@ -33,7 +33,8 @@ const command commands[] = {
 void print_help() {
   std::printf("usage: hepnn <command> [arguments]\n\ncommands:\n");
   for (const auto& c : commands) std::printf("  %-10s %s\n", c.name, c.summary);
-  std::printf("\n'hepnn <command> --help' describes a command.\n");
+  std::printf("\n'hepnn <command> --help' describes a command; 'hepnn --version' prints the version.\n\n%s",
+              hepnn::cli::exit_status_text("").c_str());
 }
 
 } // namespace
@@ -62,7 +63,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::vector<std::string> names;
+  std::vector<std::string> names{"--help", "--version"};
   for (const auto& c : commands) names.push_back(c.name);
   std::fprintf(stderr, "hepnn: unknown command '%s'%s\n", argv[1], hepnn::cli::did_you_mean(argv[1], names).c_str());
   print_help();

@@ -217,8 +217,12 @@ std::vector<double> umami_thresholds();
 std::string differences_table(const comparison& c);
 /// Every compared jet, worst first, as CSV (diff, evaluated…, reference…, index, ntrks).
 std::string differences_csv(const comparison& c);
-/// A histogram of log10 |Δ| (SVG text, or PNG bytes), with the tolerance marked.
-std::string differences_svg(const comparison& c, double tolerance, const std::string& title);
-std::string differences_png(const comparison& c, double tolerance, const std::string& title);
+/// The image formats of differences_plot.
+enum class plot_format { png, svg, pdf };
+/// The format a file name's extension asks for (.png, .svg, .pdf, any case), or none.
+std::optional<plot_format> plot_format_of(const std::string& path);
+/// A histogram of log10 |Δ| with the tolerance marked: the bytes of a PNG,
+/// SVG or PDF file, drawn once (cairo) whatever the format.
+std::string differences_plot(const comparison& c, double tolerance, const std::string& title, plot_format format);
 
 } // namespace hepnn::ftag

@@ -106,6 +106,9 @@ TEST_F(cli, script_spellings_and_did_you_mean) {
   auto r = hepnn_cli("evl x");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("unknown command 'evl' (did you mean 'eval'?)"), std::string::npos) << r.err;
+  r = hepnn_cli("--verison");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown command '--verison' (did you mean '--version'?)"), std::string::npos) << r.err;
   r = hepnn_cli("convert x.h5 --variabels v.json");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("unknown option '--variabels' (did you mean '--variables'?)"), std::string::npos) << r.err;
@@ -127,6 +130,80 @@ TEST_F(cli, script_spellings_and_did_you_mean) {
   std::ifstream a(path("n1.json")), b(path("n2.json"));
   std::string ta((std::istreambuf_iterator<char>(a)), {}), tb((std::istreambuf_iterator<char>(b)), {});
   EXPECT_EQ(ta.substr(ta.find("\"inputs\"")), tb.substr(tb.find("\"inputs\"")));
+}
+
+TEST_F(cli, every_help_states_the_exit_codes) {
+  for (const char* command : {"", "convert", "split", "vardict", "eval", "check", "varspec", "tauid", "inspect"}) {
+    const auto r = hepnn_cli(std::string(command) + " --help");
+    EXPECT_EQ(r.status, 0) << command;
+    EXPECT_NE(r.out.find("exit status: 0 "), std::string::npos) << command << "\n" << r.out;
+    EXPECT_NE(r.out.find("2 an error or a usage mistake"), std::string::npos) << command << "\n" << r.out;
+    EXPECT_NE(r.out.find(std::string(command) == "check" ? "1 a difference above it" : "1 is 'hepnn check' finding differences"),
+              std::string::npos) << command << "\n" << r.out;
+  }
+}
+
+// The option syntax (CLI11 underneath): --name value, --name=value, short
+// options, repeatable options, '-' as a value, and the mistakes named.
+TEST_F(cli, option_syntax_and_its_mistakes) {
+  const auto net = (zoo("act_tanh") / "lwtnn.json").string(), inputs = (zoo("act_tanh") / "inputs.json").string();
+  auto r = hepnn_cli("eval " + net + " --inputs=" + inputs + " --precision=float64 -o " + path("a.json"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = hepnn_cli("eval --precision float64 " + net + " --inputs - --output " + path("b.json") + " < " + inputs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ifstream a(path("a.json")), b(path("b.json"));
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(a)), {}), std::string((std::istreambuf_iterator<char>(b)), {}));
+  struct c {
+    std::string args, message;
+  };
+  for (const auto& k : {c{"eval " + net + " --inputs", "option '--inputs' needs a value (EVENTS.json)"},
+                        c{"eval " + net + " --inputs a.json --inputs b.json", "option '--inputs' given twice"},
+                        c{"convert m.h5 --lwtnn=yes", "option '--lwtnn' takes no value"},
+                        c{"convert m.h5 --lwtnn --lwtnn", "option '--lwtnn' given twice"},
+                        c{"eval " + net + " --input_s x", "unknown option '--input_s' (did you mean '--inputs'?)"},
+                        c{"check --tolerence 1 x", "unknown option '--tolerence' (did you mean '--tolerance'?)"},
+                        c{"vardict -x", "unknown option '-x'"},
+                        c{"tauid --net_1p a --net-1p b", "option '--net-1p' given twice"}}) {
+    r = hepnn_cli(k.args);
+    EXPECT_EQ(r.status, 2) << k.args;
+    EXPECT_NE(r.err.find(k.message), std::string::npos) << k.args << "\n" << r.err;
+    EXPECT_NE(r.err.find("(see 'hepnn "), std::string::npos) << r.err;
+  }
+  // '--' ends the options: what follows is an argument even when it starts with '-'
+  r = hepnn_cli("inspect -- --brief");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--brief: cannot read the file"), std::string::npos) << r.err;
+}
+
+// Issue 10's rough edges, as a user meets them on the command line (the
+// others: --chunk 0 in test_cli_hostile, a bare NaN and "did you mean" above,
+// check -c from the config's folder in test_cli_ftag).
+TEST_F(cli, rough_edges_of_issue_10) {
+  const auto dips = zoo("dips_like");
+  // swapped architecture and weights
+  auto r = hepnn_cli("convert " + (dips / "weights.h5").string() + " " + (dips / "architecture.json").string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("give the architecture JSON first, then the weights (the files are swapped)"), std::string::npos) << r.err;
+  // inspect on a Keras model: no JSON parser's message
+  r = hepnn_cli("inspect " + (dips / "model.h5").string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("model.h5: an HDF5 file (a Keras model?), not a network file: make one with 'hepnn convert'"),
+            std::string::npos) << r.err;
+  // an output that cannot be created is named as the user wrote it, never by its temporary name
+  const std::string json_out = path("no/such/folder/out.json"), h5_out = path("no/such/folder/scores.h5");
+  r = hepnn_cli("eval " + (dips / "lwtnn.json").string() + " --inputs " + (dips / "inputs.json").string() + " -o " + json_out);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(json_out + ": cannot create"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(".tmp"), std::string::npos) << r.err;
+  r = hepnn_cli("eval " + (dips / "lwtnn.json").string() + " " + (shared_dir() / "ftag" / "sample_ttbar.h5").string() +
+                " --no-track-selection -o " + h5_out);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(h5_out + ": cannot create"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(".tmp"), std::string::npos) << r.err;
+  // a missing file is an error (2), not "differences found" (1)
+  r = hepnn_cli("check " + path("missing.h5") + " --scores " + path("missing_scores.h5") + " --reference dips");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("missing"), std::string::npos) << r.err;
 }
 
 TEST_F(cli, eval_prints_17_significant_digits) {

@@ -82,6 +82,41 @@ TEST_F(ftag_cli, check_fails_above_the_tolerance_and_writes_its_reports) {
   EXPECT_EQ(wrong.status, 1) << wrong.out;
 }
 
+// --plot: one drawing, the format from the extension, written atomically.
+TEST_F(ftag_cli, check_plots_png_svg_and_pdf_atomically) {
+  const std::string check = "check " + network("dips_like") + " " + sample() + " --reference dips --no-track-selection --plot ";
+  for (const char* ext : {"png", "svg", "pdf"}) {
+    const std::string file = path(std::string("diff.") + ext);
+    std::ofstream(file) << "the previous plot";
+    // a failing run keeps the previous file
+    auto r = hepnn_cli(check + file + " --output no_such_output");
+    EXPECT_EQ(r.status, 2) << r.err;
+    std::ifstream old(file);
+    EXPECT_EQ(std::string((std::istreambuf_iterator<char>(old)), {}), "the previous plot");
+    r = hepnn_cli(check + file);
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    std::ifstream in(file, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    ASSERT_GT(bytes.size(), 1000u) << ext;
+    if (ext == std::string("png")) {
+      EXPECT_EQ(bytes.substr(0, 16), std::string("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16));
+    } else if (ext == std::string("pdf")) {
+      EXPECT_EQ(bytes.substr(0, 7), "%PDF-1.");
+      EXPECT_EQ(bytes.substr(bytes.size() - 6), "%%EOF\n");
+    }
+    if (ext == std::string("svg")) { // well-formed XML, titled with what was compared
+      r = run_program(HEPNN_PYTHON, "-c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); "
+                                    "print(r.tag); print(r.find(\"{http://www.w3.org/2000/svg}title\").text)' " + file);
+      ASSERT_EQ(r.status, 0) << r.err;
+      EXPECT_EQ(r.out, "{http://www.w3.org/2000/svg}svg\nhepnn dense_6 vs dips in sample_ttbar.h5\n");
+    }
+  }
+  expect_only({"dips_like.json", "diff.png", "diff.svg", "diff.pdf"});
+  const auto r = hepnn_cli(check + path("diff.gif"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--plot: the file name must end in .png, .svg or .pdf"), std::string::npos) << r.err;
+}
+
 TEST_F(ftag_cli, the_projects_example_runs_the_whole_path) {
   auto r = run_program(HEPNN_MAKE_FTAG_EXAMPLE, (dir_ / "ex").string() + " 1000");
   ASSERT_EQ(r.status, 0) << r.err;
@@ -105,6 +140,10 @@ TEST_F(ftag_cli, the_projects_example_runs_the_whole_path) {
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("Comparing dips_pu with dips_pu"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("HadronConeExclTruthLabelID in ujets, cjets, bjets; fewer than 40 tracks"), std::string::npos) << r.out;
+  // and from the example's own folder (its paths are relative to the config)
+  r = run_program("cd " + ex + " && " + HEPNN_CLI, "check -c check_config.yaml");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Comparing dips_pu with dips_pu"), std::string::npos) << r.out;
 }
 
 // ---- bad input -------------------------------------------------------------------------

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <sstream>
 
 namespace hepnn::test {
@@ -86,20 +88,48 @@ TEST(ftag_check, the_worst_jets_come_first_and_nan_on_one_side_counts_as_differe
   EXPECT_EQ(csv[1].substr(0, 4), "inf,");
 }
 
-TEST(ftag_check, plots_are_valid_svg_and_png) {
-  const auto c = compare_diffs({0, 5e-7, 1.5e-6, 2.5e-6, 7e-6, 2e-5});
-  const std::string svg = ftag::differences_svg(c, 1e-5, "dips <vs> reference");
-  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
-  EXPECT_NE(svg.find("</svg>"), std::string::npos);
-  EXPECT_NE(svg.find("dips &lt;vs&gt; reference"), std::string::npos);
-  std::size_t bars = 0;
-  for (auto p = svg.find("<rect"); p != std::string::npos; p = svg.find("<rect", p + 1)) ++bars;
-  EXPECT_EQ(bars, 1u + 6u); // background, the exact-zero bar and five bins with one jet each
-  const std::string png = ftag::differences_png(c, 1e-5, "dips");
-  ASSERT_GT(png.size(), 100u);
+std::uint32_t big_endian(const std::string& s, std::size_t at) {
+  std::uint32_t v = 0;
+  for (std::size_t i = 0; i < 4; ++i) v = v << 8 | static_cast<unsigned char>(s[at + i]);
+  return v;
+}
+
+// One cairo drawing, three encodings: each a valid file of its kind with the labels in it.
+TEST(ftag_check, plots_are_valid_png_svg_and_pdf) {
+  const auto c = compare_diffs({0, 5e-7, 1.5e-6, 2.5e-6, 7e-6, 2e-5, std::numeric_limits<double>::quiet_NaN()});
+  const std::string png = ftag::differences_plot(c, 1e-5, "dips", ftag::plot_format::png);
+  ASSERT_GT(png.size(), 1000u);
   EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
   EXPECT_EQ(png.substr(12, 4), "IHDR");
+  EXPECT_EQ(big_endian(png, 16), 1600u); // 800 × 500 points at 2 pixels per point
+  EXPECT_EQ(big_endian(png, 20), 1000u);
   EXPECT_EQ(png.substr(png.size() - 8, 4), "IEND");
+
+  const std::string svg = ftag::differences_plot(c, 1e-5, "dips <vs> reference", ftag::plot_format::svg);
+  EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_EQ(svg.substr(svg.find_last_not_of("\n") - 5, 6), "</svg>");
+  EXPECT_NE(svg.find("<title>dips &lt;vs&gt; reference</title>"), std::string::npos);
+  for (const char* label : {"tolerance 1e-05", "; jets;", "|hepnn \u2212 reference|", "; = 0;", "; NaN;", "10^\u22125",
+                            "7 jets compared, max |difference| inf, 2 above the tolerance, 1 exactly equal"})
+    EXPECT_NE(svg.find(label), std::string::npos) << label;
+  // the text is drawn as glyphs: at least one per letter of the title
+  std::size_t glyphs = 0;
+  for (auto p = svg.find("<use xlink:href=\"#glyph"); p != std::string::npos; p = svg.find("<use xlink:href=\"#glyph", p + 1)) ++glyphs;
+  EXPECT_GT(glyphs, 100u);
+
+  const std::string pdf = ftag::differences_plot(c, 1e-5, "dips", ftag::plot_format::pdf);
+  EXPECT_EQ(pdf.rfind("%PDF-1.", 0), 0u);
+  EXPECT_EQ(pdf.substr(pdf.size() - 6), "%%EOF\n");
+  EXPECT_NE(pdf.find("/Title (dips)"), std::string::npos);
+}
+
+TEST(ftag_check, plot_formats_come_from_the_extension) {
+  EXPECT_EQ(ftag::plot_format_of("a/b.png"), ftag::plot_format::png);
+  EXPECT_EQ(ftag::plot_format_of("x.SVG"), ftag::plot_format::svg);
+  EXPECT_EQ(ftag::plot_format_of("x.pdf"), ftag::plot_format::pdf);
+  EXPECT_FALSE(ftag::plot_format_of("x.gif"));
+  EXPECT_FALSE(ftag::plot_format_of("png"));
 }
 
 } // namespace
