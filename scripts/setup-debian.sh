@@ -9,7 +9,7 @@ packages=(
   libsimdjson-dev                    # network and config JSON: fast DOM parsing (load-time target)
   libhdf5-dev                        # Keras .h5 files, dumper ntuples, tau-ID files
   libzip-dev                         # Keras 3 .keras archives
-  zlib1g-dev                         # PNG plots of the validation (deflate)
+  zlib1g-dev                         # ROOT baskets (zlib); also pulled in by libhdf5-dev
   libyaml-cpp-dev                    # umami's variables YAML and check configs (anchors, merge keys)
   libgtest-dev libbenchmark-dev      # tests and benchmarks
   libcli11-dev                       # command-line option parsing of the hepnn tool
