@@ -159,6 +159,40 @@ public:
     }
   }
 
+  /// Fills sequence input `index` from rows of `stride` values whose first
+  /// variables are the network's, in order: event b's step t is row
+  /// offsets[b] + t of `src`. Runs of steps with the same row distance in
+  /// the packing (every step of a fixed-length input) are one kernel call.
+  void gather_sequence_rows(std::size_t index, const T* src, const std::size_t* offsets, std::size_t stride) {
+    const input_prep& pr = p_.sequence_prep[index];
+    const std::size_t n = pr.offset.size();
+    const double* off = pr.offset.data();
+    const double* sc = pr.scale.data();
+    for (int v : p_.sequence_inputs[index]) {
+      const value_info& val = p_.values[v];
+      const packing_state& ps = ws_.packings[val.packing];
+      T* y = rows(v);
+      for (std::size_t j = 0; j < events_; ++j) {
+        const std::size_t b = ps.perm[j], len = ps.len[j];
+        const T* from = src + offsets[b] * stride;
+        for (std::size_t t = 0; t < len;) {
+          std::size_t end = t + 1; // steps t..end-1 are count[t] rows apart
+          while (end < len && ps.count[end] == ps.count[t]) ++end;
+          T* row = y + (ps.offset[t] + j) * val.ld;
+          const std::size_t ldy = ps.count[t] * val.ld;
+          if (!p_.kernels->prepare(from + t * stride, stride, off, sc, row, ldy, end - t, n))
+            for (std::size_t u = t; u < end; ++u) // rare: some value is NaN or infinite
+              for (std::size_t i = 0; i < n; ++i) {
+                const double x = static_cast<double>(from[u * stride + i]);
+                if (!(x - x == 0.0))
+                  row[(u - t) * ldy + i] = static_cast<T>((replace(x, true, index, i, b, u) + off[i]) * sc[i]);
+              }
+          t = end;
+        }
+      }
+    }
+  }
+
   /// Runs the operations; `needed` (per op) may skip those no requested
   /// output depends on.
   void run(const std::vector<bool>* needed, const std::vector<bool>* wanted_values);

@@ -15,7 +15,15 @@ constexpr std::size_t max_lane_elements = std::size_t(1) << 15;
 /// Past the last element: vector slack for the one-event form, then the zero element.
 constexpr std::size_t lane_slack = 64;
 
+/// A fixed-length sequence laid out per event: the lane engine reads the
+/// time-major rows directly (only ever a chain's first op).
+bool unpacks(const op& o) {
+  auto* pk = std::get_if<op_pack>(&o.body);
+  return pk && !pk->to_sequence;
+}
+
 bool lane_capable(const op& o, const std::vector<value_info>& values) {
+  if (unpacks(o)) return true;
   if (o.in.size() != 1 || o.out < 0 || values[o.in[0]].sequence || values[o.out].sequence) return false;
   if (auto* d = std::get_if<op_dense>(&o.body)) return d->act.function != activation_function::softmax;
   return std::holds_alternative<op_conv>(o.body) || std::holds_alternative<op_pool>(o.body) ||
@@ -123,7 +131,7 @@ template <typename T> void fuse_lanes(plan<T>& p) {
     if (!lane_capable(o, p.values)) continue;
     auto it = open.find(o.in[0]);
     std::size_t c;
-    if (it != open.end() && uses[o.in[0]] == 1) {
+    if (!unpacks(o) && it != open.end() && uses[o.in[0]] == 1) {
       c = it->second;
       open.erase(it);
     } else {
@@ -147,10 +155,12 @@ template <typename T> void fuse_lanes(plan<T>& p) {
     const std::size_t zero = largest + lane_slack;
     lane_builder<T> build(p, zero);
     op_lanes l;
-    for (std::size_t i : chain) build.add(p.ops[i], l.steps);
+    for (std::size_t i : chain)
+      if (unpacks(p.ops[i])) l.packed_steps = std::get<op_pack>(p.ops[i].body).steps;
+      else build.add(p.ops[i], l.steps);
     const value_info& x = p.values[p.ops[chain.front()].in[0]];
     const value_info& y = p.values[p.ops[chain.back()].out];
-    l.in_elements = elements(x);
+    l.in_elements = (l.packed_steps ? l.packed_steps : x.rpe) * x.width;
     for (std::size_t e = 0; e < l.in_elements; ++e)
       l.in_storage.push_back(static_cast<std::uint32_t>(e / x.width * x.ld + e % x.width));
     for (std::size_t e = 0; e < elements(y); ++e)
@@ -252,10 +262,20 @@ void executor<T>::lane_group(const op& o, const op_lanes& l, std::size_t first) 
   std::memset(cur + l.zero * W, 0, W * sizeof(T));
   std::memset(next + l.zero * W, 0, W * sizeof(T));
   const T* x = at(o.x);
-  const std::size_t xblock = std::size_t(o.x.rpe) * o.x.ld, yblock = std::size_t(o.y.rpe) * o.y.ld;
-  for (std::size_t e = 0; e < l.in_elements; ++e) {
-    const T* src = x + first * xblock + l.in_storage[e];
-    for (std::size_t j = 0; j < W; ++j) cur[e * W + j] = src[j * xblock];
+  const std::size_t yblock = std::size_t(o.y.rpe) * o.y.ld;
+  if (l.packed_steps) { // time-major: step t of event b is row t · events + b
+    const std::size_t ld = o.x.ld;
+    for (std::size_t e = 0; e < l.in_elements; ++e) {
+      const std::size_t t = l.in_storage[e] / ld, c = l.in_storage[e] % ld;
+      const T* src = x + (t * events_ + first) * ld + c;
+      for (std::size_t j = 0; j < W; ++j) cur[e * W + j] = src[j * ld];
+    }
+  } else {
+    const std::size_t xblock = std::size_t(o.x.rpe) * o.x.ld;
+    for (std::size_t e = 0; e < l.in_elements; ++e) {
+      const T* src = x + first * xblock + l.in_storage[e];
+      for (std::size_t j = 0; j < W; ++j) cur[e * W + j] = src[j * xblock];
+    }
   }
   lane_steps<W>(l, cur, next);
   T* y = at(o.y) + first * yblock;

@@ -208,6 +208,10 @@ void basic_network<T>::evaluate_batch(const binding& b, std::size_t n, std::span
     for (std::size_t k = 0; k < b.sequences_.size(); ++k) {
       const auto& s = b.sequences_[k];
       const auto& seq = sequences[s.node];
+      if (s.in_order) {
+        ex.gather_sequence_rows(k, seq.values, seq.offsets + first, s.stride);
+        continue;
+      }
       ex.gather_sequence(k, [&](std::size_t e, std::size_t t, std::size_t i) {
         return seq.values[(seq.offsets[first + e] + t) * s.stride + s.columns[i]];
       });

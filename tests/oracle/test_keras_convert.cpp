@@ -150,6 +150,8 @@ TEST_P(zoo2_convert, every_form_reproduces_the_reference) {
     // one numeric path: single events and batches agree bit for bit
     const auto fast32 = evaluate_fast(n32, events);
     EXPECT_EQ(rule_compare(fast32, evaluate_batched(n32, events, 7)).max_abs, 0.0);
+    // 24 events in one batch: whole vector groups of the lane engine plus leftovers
+    EXPECT_EQ(rule_compare(fast32, evaluate_batched(n32, events, 256)).max_abs, 0.0);
     EXPECT_EQ(rule_compare(evaluate_named(n64, events), evaluate_batched(n64, events, 256)).max_abs, 0.0);
     std::cout << "[zoo2 " << f.name << "] " << GetParam() << ": float64 " << c64.max_abs << ", float32 " << c32.max_abs
               << ", " << c32.within_1e6 << "/" << c32.values << " within 1e-6\n";
