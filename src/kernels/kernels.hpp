@@ -112,6 +112,23 @@ template <typename T> struct window_args {
   bool relu = false;
 };
 
+/// The element-wise steps of the lane engine, in the same two layouts as
+/// window_args (`lanes`: one event per vector lane; otherwise one event,
+/// element e at e), with the same arithmetic in both.
+enum class lane_map_kind : std::uint8_t { gather, pool_max, pool_avg, affine, bias };
+template <typename T> struct lane_map_args {
+  lane_map_kind kind = lane_map_kind::gather;
+  const T* x = nullptr;
+  T* y = nullptr;                       ///< may equal x for affine and bias
+  const std::int32_t* index = nullptr;  ///< gather: per output element; pool: source elements
+  const std::uint32_t* start = nullptr; ///< pool: output e combines index[start[e] .. start[e+1])
+  std::size_t out = 0;                  ///< output elements
+  const T* scale = nullptr;             ///< affine: y = x·scale + shift (fused where FMA exists); bias: y = x + scale
+  const T* shift = nullptr;
+  std::size_t channels = 1; ///< parameters repeat every `channels` elements
+  bool lanes = false;
+};
+
 enum class binary_op : std::uint8_t { add, subtract, multiply, maximum, minimum };
 
 template <typename T> struct kernel_table {
@@ -144,6 +161,7 @@ template <typename T> struct kernel_table {
   void (*attention)(const attention_args<T>&);
   void (*window_lanes)(const window_args<T>&);
   void (*window_event)(const window_args<T>&);
+  void (*lane_map)(const lane_map_args<T>&);
   std::size_t lanes; ///< elements per vector of this instruction set
 };
 

@@ -91,4 +91,60 @@ template <typename T> void window_event(const window_args<T>& a) {
   }
 }
 
+template <typename T> inline T madd1(T a, T b, T c) {
+#if defined(__FMA__) || defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) return __builtin_fmaf(a, b, c); // one vfmadd, rounding as madd<T>
+  else return __builtin_fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
+/// Element-wise steps; V is vec<T> (lanes) or T (one event), with the
+/// operations written once for both so that they round alike.
+template <typename T, typename V, typename Load, typename Store, typename Splat, typename Madd>
+inline void lane_map_impl(const lane_map_args<T>& a, std::size_t w, Load ld, Store st, Splat sp, Madd fma) {
+  switch (a.kind) {
+  case lane_map_kind::gather:
+    for (std::size_t e = 0; e < a.out; ++e) st(a.y + e * w, ld(a.x + static_cast<std::size_t>(a.index[e]) * w));
+    break;
+  case lane_map_kind::pool_max:
+  case lane_map_kind::pool_avg: {
+    const bool max = a.kind == lane_map_kind::pool_max;
+    for (std::size_t e = 0; e < a.out; ++e) {
+      const std::uint32_t first = a.start[e], last = a.start[e + 1];
+      V acc = ld(a.x + static_cast<std::size_t>(a.index[first]) * w);
+      for (std::uint32_t i = first + 1; i < last; ++i) {
+        const V v = ld(a.x + static_cast<std::size_t>(a.index[i]) * w);
+        if (max) acc = v > acc ? v : acc;
+        else acc = acc + v;
+      }
+      if (!max) acc = acc * sp(T(1) / static_cast<T>(last - first));
+      st(a.y + e * w, acc);
+    }
+    break;
+  }
+  case lane_map_kind::affine:
+    for (std::size_t e = 0; e < a.out; ++e) {
+      const std::size_t c = e % a.channels;
+      st(a.y + e * w, fma(ld(a.x + e * w), sp(a.scale[c]), sp(a.shift[c])));
+    }
+    break;
+  case lane_map_kind::bias:
+    for (std::size_t e = 0; e < a.out; ++e) st(a.y + e * w, ld(a.x + e * w) + sp(a.scale[e % a.channels]));
+    break;
+  }
+}
+
+template <typename T> void lane_map(const lane_map_args<T>& a) {
+  if (a.lanes)
+    lane_map_impl<T, vec<T>>(
+        a, lanes<T>, [](const T* p) { return load(p); }, [](T* p, vec<T> v) { store(p, v); },
+        [](T x) { return splat(x); }, [](vec<T> x, vec<T> y, vec<T> z) { return madd<T>(x, y, z); });
+  else
+    lane_map_impl<T, T>(
+        a, 1, [](const T* p) { return *p; }, [](T* p, T v) { *p = v; }, [](T x) { return x; },
+        [](T x, T y, T z) { return madd1(x, y, z); });
+}
+
 } // namespace

@@ -202,52 +202,27 @@ void executor<T>::lane_steps(const op_lanes& l, T*& cur, T*& next) {
       break;
     }
     case lane_kind::pool_max:
-    case lane_kind::pool_avg: {
-      const bool max = s.kind == lane_kind::pool_max;
-      for (std::size_t e = 0; e < s.out; ++e) {
-        const std::uint32_t first = s.start[e], last = s.start[e + 1];
-        T* out = next + e * W;
-        const T* src = cur + static_cast<std::size_t>(s.index[first]) * W;
-        for (std::size_t j = 0; j < W; ++j) out[j] = src[j];
-        for (std::uint32_t i = first + 1; i < last; ++i) {
-          src = cur + static_cast<std::size_t>(s.index[i]) * W;
-          if (max)
-            for (std::size_t j = 0; j < W; ++j) out[j] = src[j] > out[j] ? src[j] : out[j];
-          else
-            for (std::size_t j = 0; j < W; ++j) out[j] += src[j];
-        }
-        if (!max) {
-          const T inv = T(1) / static_cast<T>(last - first);
-          for (std::size_t j = 0; j < W; ++j) out[j] *= inv;
-        }
-      }
+    case lane_kind::pool_avg:
+    case lane_kind::gather: {
+      lane_map_args<T> m;
+      m.kind = s.kind == lane_kind::gather ? lane_map_kind::gather
+               : s.kind == lane_kind::pool_max ? lane_map_kind::pool_max : lane_map_kind::pool_avg;
+      m.x = cur, m.y = next, m.index = s.index.data(), m.start = s.start.data(), m.out = s.out, m.lanes = W > 1;
+      kt.lane_map(m);
       std::swap(cur, next);
       break;
     }
-    case lane_kind::affine: {
-      const T* scale = p_.at(s.bias);
-      const T* shift = p_.at(s.shift);
-      for (std::size_t e = 0; e < s.out; ++e) {
-        const T a = scale[e % s.channels], b = shift[e % s.channels];
-        for (std::size_t j = 0; j < W; ++j) cur[e * W + j] = cur[e * W + j] * a + b;
-      }
-      break;
-    }
+    case lane_kind::affine:
     case lane_kind::bias_act: {
-      const T* bias = p_.at(s.bias);
-      for (std::size_t e = 0; e < s.out; ++e)
-        for (std::size_t j = 0; j < W; ++j) cur[e * W + j] += bias[e % s.channels];
+      lane_map_args<T> m;
+      m.kind = s.kind == lane_kind::affine ? lane_map_kind::affine : lane_map_kind::bias;
+      m.x = m.y = cur, m.out = s.out, m.scale = p_.at(s.bias), m.shift = p_.at(s.shift);
+      m.channels = s.channels, m.lanes = W > 1;
+      kt.lane_map(m);
       break;
     }
     case lane_kind::act:
       kt.activate(s.act, cur, 1, s.out * W, round_up(s.out * W, kt.lanes));
-      break;
-    case lane_kind::gather:
-      for (std::size_t e = 0; e < s.out; ++e) {
-        const T* src = cur + static_cast<std::size_t>(s.index[e]) * W;
-        for (std::size_t j = 0; j < W; ++j) next[e * W + j] = src[j];
-      }
-      std::swap(cur, next);
       break;
     }
   }
