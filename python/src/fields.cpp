@@ -7,6 +7,8 @@
 
 #include "hepnn/errors.hpp"
 
+#include <pybind11/stl.h>
+
 #include <algorithm>
 
 namespace hepnn::python {
