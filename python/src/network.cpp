@@ -1,13 +1,13 @@
 // hepnn.Network: loading, numpy batches through evaluate_batch (GIL
 // released), name-keyed single events, pickling through the network text.
 #include "arrays.hpp"
+#include "batch.hpp"
 #include "bindings.hpp"
 
 #include "hepnn/errors.hpp"
 
 #include <pybind11/stl.h>
 
-#include <cstdint>
 #include <span>
 
 namespace hepnn::python {
@@ -51,134 +51,6 @@ bool parse_precision(const std::string& precision) {
 
 namespace {
 
-std::string names_of(const std::vector<input_node>& nodes) {
-  std::string s;
-  for (const auto& n : nodes) s += (s.empty() ? "'" : ", '") + n.name + "'";
-  return s.empty() ? "none" : s;
-}
-
-const input_node* find_node(const std::vector<input_node>& nodes, const std::string& name) {
-  for (const auto& n : nodes)
-    if (n.name == name) return &n;
-  return nullptr;
-}
-
-/// Offsets or lengths: a 1-D integer array.
-carray<std::int64_t> integer_array(py::handle obj, const std::string& what) {
-  const py::array raw = py::array::ensure(obj);
-  if (!raw || (raw.dtype().kind() != 'i' && raw.dtype().kind() != 'u')) {
-    PyErr_Clear();
-    throw input_error(what + ": expected a 1-D array of integers");
-  }
-  auto a = carray<std::int64_t>::ensure(raw);
-  if (!a || a.ndim() != 1) {
-    PyErr_Clear();
-    throw input_error(what + ": expected a 1-D array of integers, got shape " + shape_text(raw));
-  }
-  return a;
-}
-
-/// The inputs of one evaluate() call, laid out for evaluate_batch.
-template <typename T> struct batch_inputs {
-  std::size_t n = 0;
-  bool have_n = false;
-  std::string n_from;
-  std::vector<carray<T>> keep; // references to the arrays the pointers below point into
-  std::vector<const T*> scalars;
-  std::vector<std::vector<T>> packed;
-  std::vector<std::vector<std::size_t>> offsets;
-  std::vector<sequence_batch<T>> sequences;
-
-  void events(std::size_t count, const std::string& what) {
-    if (!have_n) {
-      n = count, have_n = true, n_from = what;
-    } else if (count != n) {
-      throw input_error(what + " has " + std::to_string(count) + " events, but " + n_from + " has " + std::to_string(n));
-    }
-  }
-};
-
-template <typename T>
-void add_scalar(batch_inputs<T>& in, const input_node& node, py::handle obj) {
-  const std::string what = "input '" + node.name + "'";
-  auto a = as_array<T>(obj, what);
-  std::size_t per_event = 1;
-  for (py::ssize_t d = 1; d < a.ndim(); ++d) per_event *= static_cast<std::size_t>(a.shape(d));
-  if (a.ndim() < 2 || per_event != node.variables.size())
-    throw input_error(what + ": expected an array of shape (n, " + std::to_string(node.variables.size()) +
-                      ") (or (n, ...) holding " + std::to_string(node.variables.size()) +
-                      " values per event, e.g. an image (n, H, W, C)), got shape " + shape_text(a));
-  in.events(static_cast<std::size_t>(a.shape(0)), what);
-  in.scalars.push_back(a.data());
-  in.keep.push_back(std::move(a));
-}
-
-/// Padded (n, T, width) with per-event lengths (null: every step used).
-template <typename T>
-void add_padded(batch_inputs<T>& in, const std::string& what, carray<T> a, const carray<std::int64_t>* lengths) {
-  const std::size_t n = static_cast<std::size_t>(a.shape(0)), steps = static_cast<std::size_t>(a.shape(1)),
-                    width = static_cast<std::size_t>(a.shape(2));
-  in.events(n, what);
-  auto& off = in.offsets.emplace_back(n + 1, 0);
-  bool full = true;
-  if (lengths) {
-    if (static_cast<std::size_t>(lengths->size()) != n)
-      throw input_error(what + ": " + std::to_string(lengths->size()) + " lengths for " + std::to_string(n) + " events");
-    const std::int64_t* len = lengths->data();
-    for (std::size_t e = 0; e < n; ++e) {
-      if (len[e] < 0 || static_cast<std::size_t>(len[e]) > steps)
-        throw input_error(what + ": event " + std::to_string(e) + " has length " + std::to_string(len[e]) +
-                          ", outside 0.." + std::to_string(steps));
-      off[e + 1] = off[e] + static_cast<std::size_t>(len[e]);
-      full = full && static_cast<std::size_t>(len[e]) == steps;
-    }
-  } else {
-    for (std::size_t e = 0; e < n; ++e) off[e + 1] = off[e] + steps;
-  }
-  if (full) { // every step used: the padded array is already the packed layout
-    in.packed.emplace_back();
-    in.sequences.push_back({a.data(), off.data()});
-    in.keep.push_back(std::move(a));
-    return;
-  }
-  auto& buf = in.packed.emplace_back(off[n] * width);
-  const T* src = a.data();
-  for (std::size_t e = 0; e < n; ++e)
-    std::copy(src + e * steps * width, src + (e * steps + off[e + 1] - off[e]) * width, buf.begin() + static_cast<std::ptrdiff_t>(off[e] * width));
-  in.sequences.push_back({buf.data(), off.data()});
-}
-
-template <typename T>
-void add_sequence(batch_inputs<T>& in, const input_node& node, py::handle obj) {
-  const std::string what = "sequence '" + node.name + "'";
-  const std::size_t width = node.variables.size();
-  const std::string layouts = "(values (steps, " + std::to_string(width) + "), offsets (n + 1,)), (padded (n, T, " +
-                              std::to_string(width) + "), lengths (n,)) or a padded array (n, T, " + std::to_string(width) + ")";
-  const bool pair = (py::isinstance<py::tuple>(obj) || py::isinstance<py::list>(obj)) && py::len(obj) == 2;
-  auto values = as_array<T>(pair ? py::handle(obj[py::int_(0)]) : obj, what);
-  if (values.ndim() < 2 || static_cast<std::size_t>(values.shape(values.ndim() - 1)) != width ||
-      (!pair && values.ndim() != 3) || values.ndim() > 3)
-    throw input_error(what + ": expected " + layouts + ", got values of shape " + shape_text(values));
-  if (!pair) return add_padded<T>(in, what, std::move(values), nullptr);
-  const auto second = integer_array(obj[py::int_(1)], what + (values.ndim() == 2 ? " offsets" : " lengths"));
-  if (values.ndim() == 3) return add_padded<T>(in, what, std::move(values), &second);
-  // values + offsets: checked here, since the engine trusts them
-  const std::size_t count = static_cast<std::size_t>(second.size()), rows = static_cast<std::size_t>(values.shape(0));
-  if (count == 0) throw input_error(what + " offsets: empty (n + 1 entries needed, the first 0)");
-  const std::int64_t* o = second.data();
-  auto& off = in.offsets.emplace_back(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    if (o[i] < 0 || (i && o[i] < o[i - 1]) || static_cast<std::size_t>(o[i]) > rows)
-      throw input_error(what + " offsets: entry " + std::to_string(i) + " is " + std::to_string(o[i]) +
-                        " (offsets must rise from 0 to at most the " + std::to_string(rows) + " rows of the values)");
-    off[i] = static_cast<std::size_t>(o[i]);
-  }
-  in.events(count - 1, what);
-  in.packed.emplace_back();
-  in.sequences.push_back({values.data(), off.data()});
-  in.keep.push_back(std::move(values));
-}
-
 std::vector<std::string> output_list(const py::object& outputs) {
   if (outputs.is_none()) return {};
   if (py::isinstance<py::str>(outputs)) return {outputs.cast<std::string>()};
@@ -191,25 +63,7 @@ py::dict evaluate(const py_network& self, const basic_network<T>& net, const py:
   const std::string& src = self.get_model().source;
   const binding& b = self.binding_for(output_list(outputs));
   const py::dict seqs = sequences.is_none() ? py::dict() : py::dict(sequences);
-  for (auto item : inputs)
-    if (!find_node(net.inputs(), py::str(item.first)))
-      throw input_error(src + ": no input node '" + std::string(py::str(item.first)) + "' (the network's inputs: " +
-                        names_of(net.inputs()) + ")");
-  for (auto item : seqs)
-    if (!find_node(net.input_sequences(), py::str(item.first)))
-      throw input_error(src + ": no sequence input '" + std::string(py::str(item.first)) +
-                        "' (the network's sequences: " + names_of(net.input_sequences()) + ")");
-  batch_inputs<T> in;
-  in.packed.reserve(net.input_sequences().size());
-  in.offsets.reserve(net.input_sequences().size());
-  for (const auto& node : net.inputs()) {
-    if (!inputs.contains(node.name)) throw input_error(src + ": no array given for input node '" + node.name + "'");
-    add_scalar(in, node, inputs[py::str(node.name)]);
-  }
-  for (const auto& node : net.input_sequences()) {
-    if (!seqs.contains(node.name)) throw input_error(src + ": no array given for sequence input '" + node.name + "'");
-    add_sequence(in, node, seqs[py::str(node.name)]);
-  }
+  const batch_inputs<T> in = gather_inputs(net, src, inputs, seqs);
   const std::size_t n = in.n, width = b.output_size();
   py::array_t<T> out({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(width)});
   T* dst = out.mutable_data();

@@ -47,7 +47,7 @@ def test_path_text_and_bytes_give_the_same_network():
 def test_sequence_layouts_agree_bitwise():
     d, events = dips()
     net = hepnn.Network(d / "lwtnn.json")
-    inputs, (values, offsets) = event_arrays(net, events, np.float32, "offsets")[0], event_arrays(net, events, np.float32, "offsets")[1]["tracks_ip3d_sd0sort"]
+    values, offsets = event_arrays(net, events, np.float32, "offsets")[1]["tracks_ip3d_sd0sort"]
     _, padded = event_arrays(net, events, np.float32, "padded")
     a = net.evaluate({}, {"tracks_ip3d_sd0sort": (values, offsets)})["dense_6"]
     b = net.evaluate({}, padded)["dense_6"]
@@ -75,7 +75,7 @@ def test_compute_matches_evaluate():
     for i, e in enumerate(events[:5]):
         named = {node: {k: (np.nan if v is None else v) for k, v in vs.items()} for node, vs in e["inputs"].items()}
         one = net.compute(named)
-        assert list(one) == sorted(labels) or set(one) == set(labels)
+        assert set(one) == set(labels)
         assert [one[l] for l in labels] == list(batch[out_name][i])  # float64: bit for bit
         assert net.compute_all(named)[out_name] == one
 
@@ -92,6 +92,9 @@ def test_several_outputs_and_selection():
         one = net.evaluate(inputs, seqs, outputs=name)
         assert list(one) == [name]
         assert np.array_equal(one[name], everything[name])
+    node = next(iter(inputs))
+    with pytest.raises(hepnn.InputError, match=r"has 24 events, but input '.*' has 3"):
+        net.evaluate({**inputs, node: inputs[node][:3]}, seqs)
 
 
 def test_pickle_round_trip():
@@ -139,7 +142,6 @@ def test_errors_carry_the_cpp_messages(tmp_path):
     with pytest.raises(hepnn.InputError, match="cannot be read as an array of numbers"):
         net.evaluate({node: [["a"] * len(names)]})
     # a NaN without a default: the engine's message names the node and variable
-    no_default = [i for i, v in enumerate(names) if v == "JetFitter_mass"]
     raw = hepnn.Network(shared_dir() / "zoo" / "dl1_like_functional" / "lwtnn.json")
     spec = read_json(shared_dir() / "zoo" / "dl1_like_functional" / "variables.json")
     has_default = {v["name"] for n in spec["inputs"] for v in n["variables"] if "default" in v}
@@ -158,7 +160,6 @@ def test_errors_carry_the_cpp_messages(tmp_path):
         seq_net.evaluate({}, {"tracks_ip3d_sd0sort": (np.zeros((4, width), np.float32), [0, 2, 1])})
     with pytest.raises(hepnn.InputError, match="event 1 has length 9, outside 0..3"):
         seq_net.evaluate({}, {"tracks_ip3d_sd0sort": (np.zeros((2, 3, width), np.float32), [1, 9])})
-    assert no_default is not None
 
 
 def test_convert_errors_and_templates(tmp_path):
