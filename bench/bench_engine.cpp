@@ -182,6 +182,19 @@ void fast_path(benchmark::State& state, const std::string& name) {
   state.counters["macs"] = static_cast<double>(s.macs);
 }
 
+/// The name-keyed API on one event (what lwtnn users call; compared with
+/// the Python module's compute() by bench/bench_python.py).
+void named_path(benchmark::State& state, const std::string& name) {
+  const auto& s = *subjects().at(name);
+  const auto& e = s.events.front();
+  for (auto _ : state) {
+    auto r = s.net->compute_all(e.inputs, e.sequences);
+    benchmark::DoNotOptimize(r);
+  }
+  state.counters["events"] = 1;
+  state.counters["macs"] = static_cast<double>(s.macs);
+}
+
 void batch_path(benchmark::State& state, const std::string& name) {
   const auto& s = *subjects().at(name);
   const std::size_t n = static_cast<std::size_t>(state.range(0));
@@ -324,6 +337,7 @@ int main(int argc, char** argv) {
   const int reps = 10;
   for (const auto& [name, s] : subjects()) {
     benchmark::RegisterBenchmark(("single/" + name).c_str(), fast_path, name)->Repetitions(reps)->MinTime(0.05);
+    benchmark::RegisterBenchmark(("named/" + name).c_str(), named_path, name)->Repetitions(reps)->MinTime(0.05);
     for (int n : {16, 256, 4096})
       benchmark::RegisterBenchmark(("batch/" + name).c_str(), batch_path, name)
           ->Arg(n)

@@ -893,12 +893,15 @@ private:
   }
 };
 
+/// Plan ids, one counter for both precisions: a workspace remembers the id of
+/// the plan it was laid out for, and may serve a float and a double network.
+std::atomic<std::uint64_t> next_plan_id{1};
+
 } // namespace
 
 template <typename T> std::shared_ptr<const plan<T>> compile(const model& m, const compile_settings& s) {
-  static std::atomic<std::uint64_t> next_id{1};
   auto p = std::make_shared<plan<T>>();
-  p->id = next_id++;
+  p->id = next_plan_id++;
   p->source = m.source;
   p->inputs = m.inputs;
   p->input_sequences = m.input_sequences;

@@ -4,6 +4,7 @@
 #include "hepnn/errors.hpp"
 #include "hepnn/io.hpp"
 #include "hepnn/network.hpp"
+#include "support/shared_data.hpp"
 
 #include <gtest/gtest.h>
 
@@ -392,6 +393,42 @@ TYPED_TEST(api, miscellaneous_and_defaults_survive_parsing) {
   EXPECT_EQ(m.miscellaneous.at("trained_with"), "keras-2.10");
   EXPECT_EQ(*m.inputs[0].variables[1].default_value, 0.0);
   EXPECT_FALSE(m.inputs[0].variables[0].default_value);
+}
+
+// One workspace serving a float and a double network (the Python module keeps
+// one per thread): each must get its own layout. Plan ids once came from one
+// counter per precision, so the n-th float and the n-th double network shared
+// an id, and the second, evaluated on as many events (one tile), reused the
+// first one's float-sized layout and wrote past it. Networks of one precision
+// are compiled against one of the other until the counters have met,
+// whatever this process compiled before.
+TEST(network_api, one_workspace_serves_float_and_double_networks) {
+  const model m = read_network(test::shared_dir() / "zoo" / "dips_like" / "lwtnn.json");
+  const std::size_t n = 24, width = m.input_sequences.at(0).variables.size();
+  std::vector<float> tracks32(n * 3 * width);
+  std::vector<double> tracks64(tracks32.size());
+  for (std::size_t i = 0; i < tracks32.size(); ++i) tracks64[i] = tracks32[i] = static_cast<float>(i % 5) * 0.5f - 1.f;
+  std::vector<std::size_t> offsets(n + 1);
+  for (std::size_t e = 0; e <= n; ++e) offsets[e] = 3 * e;
+  const sequence_batch<float> q32[] = {{tracks32.data(), offsets.data()}};
+  const sequence_batch<double> q64[] = {{tracks64.data(), offsets.data()}};
+  auto check = [&](const network& n32, const network64& n64) {
+    const binding b32 = n32.bind(n32.native_order()), b64 = n64.bind(n64.native_order());
+    std::vector<float> shared32(n * b32.output_size()), own32(shared32.size());
+    std::vector<double> shared64(n * b64.output_size()), own64(shared64.size());
+    workspace shared, a, b;
+    n32.evaluate_batch(b32, n, {}, q32, shared32, shared);
+    n64.evaluate_batch(b64, n, {}, q64, shared64, shared);
+    n32.evaluate_batch(b32, n, {}, q32, own32, a);
+    n64.evaluate_batch(b64, n, {}, q64, own64, b);
+    ASSERT_GE(shared.bytes(), b.bytes()); // the double network got a layout of its own size
+    ASSERT_EQ(shared32, own32);
+    ASSERT_EQ(shared64, own64);
+  };
+  const network64 one64(m);
+  for (int k = 0; k < 64; ++k) check(network(m), one64);
+  const network one32(m);
+  for (int k = 0; k < 64; ++k) check(one32, network64(m));
 }
 
 } // namespace
