@@ -80,9 +80,33 @@ template <typename T, int NV> inline void window_row(const window_args<T>& a, st
   }
 }
 
+/// PB positions of one event when all filters fit one vector: each w row
+/// loaded serves PB accumulators. Stores go in position order, so a
+/// position's spill lanes are rewritten by the next one.
+template <typename T, int PB> inline void window_tile(const window_args<T>& a, std::size_t p0) {
+  vec<T> acc[PB];
+  for (int j = 0; j < PB; ++j) acc[j] = a.bias ? load(a.bias) : vec<T>{};
+  const std::int32_t* idx = a.index + p0 * a.k;
+  for (std::size_t q = 0; q < a.k; ++q) {
+    const vec<T> wv = load(a.w + q * a.ldw);
+    for (int j = 0; j < PB; ++j) acc[j] = madd<T>(splat(a.x[idx[j * a.k + q]]), wv, acc[j]);
+  }
+  for (int j = 0; j < PB; ++j) {
+    vec<T> out = acc[j];
+    if (a.relu) out = out < 0 ? vec<T>{} : out;
+    store(a.y + (p0 + j) * a.filters, out);
+  }
+}
+
 template <typename T> void window_event(const window_args<T>& a) {
   constexpr std::size_t L = lanes<T>;
   const std::size_t nv = (a.filters + L - 1) / L;
+  if (nv == 1) {
+    std::size_t p = 0;
+    for (; p + 4 <= a.positions; p += 4) window_tile<T, 4>(a, p);
+    for (; p < a.positions; ++p) window_tile<T, 1>(a, p);
+    return;
+  }
   for (std::size_t p = 0; p < a.positions; ++p) {
     std::size_t v = 0;
     for (; v + 4 <= nv; v += 4) window_row<T, 4>(a, p, v * L);
