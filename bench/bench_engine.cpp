@@ -288,6 +288,17 @@ public:
     }
   }
 
+  /// Minimum seconds per event of the first benchmark named `prefix` or `prefix/...`; 0 if none ran.
+  double min_per_event(const std::string& prefix) const {
+    for (const auto& name : order_) {
+      if (name != prefix && name.rfind(prefix + "/", 0) != 0) continue;
+      const auto& res = results_.at(name);
+      if (res.events <= 0 || res.seconds.empty()) return 0;
+      return *std::min_element(res.seconds.begin(), res.seconds.end()) / res.events;
+    }
+    return 0;
+  }
+
 private:
   std::map<std::string, result> results_;
   std::vector<std::string> order_;
@@ -332,6 +343,7 @@ int main(int argc, char** argv) {
   }
   register_ftag_benchmarks(reps);
   register_tau_benchmarks(reps);
+  register_file_benchmarks(5);
   benchmark::RegisterBenchmark("load/concat_leakyrelu/in_process", load_in_process)
       ->Repetitions(reps)
       ->Unit(benchmark::kMillisecond)
@@ -349,6 +361,7 @@ int main(int argc, char** argv) {
   summary_reporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   reporter.print_summary();
+  print_file_ratios([&](const std::string& prefix) { return reporter.min_per_event(prefix); });
   benchmark::Shutdown();
   return 0;
 }

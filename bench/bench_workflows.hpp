@@ -7,3 +7,12 @@ void register_ftag_benchmarks(int repetitions);
 
 /// Tau candidates; the same counters ("events" are candidates).
 void register_tau_benchmarks(int repetitions);
+
+#include <functional>
+#include <string>
+
+/// Whole files of 200,000 jets / candidates, 1 and 2 threads (issue 12).
+void register_file_benchmarks(int repetitions);
+/// Their rates beside the in-memory ones; `min_per_event(name prefix)` gives
+/// the minimum seconds per event of a benchmark (0 when it did not run).
+void print_file_ratios(const std::function<double(const std::string&)>& min_per_event);

@@ -8,7 +8,8 @@
 // training-dataset-dumper deflate alone). Anything else (contiguous or
 // compact layout, other filters, unallocated chunks, unfiltered edge chunks,
 // chunks over max_read_bytes) is not taken on: open() says why, and callers
-// read through HDF5 instead.
+// read through HDF5 instead. So does everything when the environment
+// variable HEPNN_HDF5_PIPELINE is set (to anything but 0).
 
 #include "formats/hdf5_file.hpp"
 
@@ -60,8 +61,9 @@ public:
   std::size_t chunk_bytes() const noexcept { return chunk_bytes_; }
   const std::vector<filter>& filters() const noexcept { return filters_; }
 
-  /// Serial (HDF5): the stored chunks covering rows [first, first + count),
-  /// appended to `out`. Sizes are checked against the chunk and the file.
+  /// Serial (HDF5): the stored chunks covering rows [first, first + count)
+  /// into `out` (its buffers are reused). Sizes are checked against the
+  /// chunk and the file.
   void read(std::size_t first, std::size_t count, std::vector<raw_chunk>& out) const;
   /// Any thread: rows [first, first + count) as stored (count × width ×
   /// element_size bytes, the file's byte order) from the chunks read() gave

@@ -80,7 +80,6 @@ struct table_plan {
   /// HDF5 thread.
   void read(std::size_t first, std::size_t n, table_rows& r) const {
     if (raw) {
-      r.chunks.clear();
       t->chunks()->read(first, n, r.chunks);
     } else {
       t->fetch_into(first, n, names, layout, r.bytes);

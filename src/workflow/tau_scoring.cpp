@@ -76,7 +76,6 @@ public:
     c.values.resize(k);
     std::size_t i = 0;
     auto one = [&](const std::string& ds, const std::optional<h5::numeric_chunks>& chunks, std::size_t width) {
-      c.raw[i].clear();
       if (chunks) chunks->reader().read(first, n, c.raw[i]);
       else root_.read_rows(ds, first, n, c.values[i], width);
       ++i;
