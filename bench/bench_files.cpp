@@ -157,7 +157,7 @@ void register_file_benchmarks(int reps) {
       o.tagger.sort = hepnn::ftag::track_sort::sd0;
     }
     const std::string name = std::string("files/") + (dips ? "dips_r22default_200k" : "dl1_200k");
-    benchmark::RegisterBenchmark(name.c_str(), ftag_file, o)->Arg(1)->Arg(2)->Repetitions(reps)->Iterations(1)->UseRealTime();
+    benchmark::RegisterBenchmark(name.c_str(), ftag_file, o)->Arg(1)->Arg(2)->Repetitions(reps)->Iterations(1)->UseRealTime()->MeasureProcessCPUTime();
   }
 
   hepnn::tau::score_options t;
@@ -171,15 +171,18 @@ void register_file_benchmarks(int reps) {
     (std::string(prong) == "1p" ? t.evaluator.network_1p : t.evaluator.network_3p) = out;
   }
   t.input = taus;
-  benchmark::RegisterBenchmark("files/tau_200k", tau_file, t)->Arg(1)->Arg(2)->Repetitions(reps)->Iterations(1)->UseRealTime();
+  benchmark::RegisterBenchmark("files/tau_200k", tau_file, t)->Arg(1)->Arg(2)->Repetitions(reps)->Iterations(1)->UseRealTime()->MeasureProcessCPUTime();
   benchmark::RegisterBenchmark("files/tau_network_load", tau_load, t.evaluator)
       ->Repetitions(reps)
       ->Unit(benchmark::kMillisecond)
       ->MinTime(0.05);
 }
 
-void print_file_ratios(const std::function<double(const std::string&)>& min_per_event) {
-  // the file rates beside the in-memory ones (bench_ftag / bench_tau); minima of the repetitions
+void print_file_ratios(const std::function<double(const std::string&, int)>& per_event) {
+  // the file rates beside the in-memory ones (bench_ftag / bench_tau). On a
+  // shared machine wall time includes waiting for the core: CPU time (all the
+  // process's threads) is given too, and for 1 thread it is what a quiet
+  // machine's wall time would be.
   struct row {
     const char* label;
     std::string file, memory;
@@ -187,15 +190,20 @@ void print_file_ratios(const std::function<double(const std::string&)>& min_per_
   const row rows[] = {
       {"DL1 (dl1_like_functional)", "files/dl1_200k", "ftag/tagger/dl1_sample"},
       {"DIPS r22default sd0sort", "files/dips_r22default_200k", "ftag/tagger/dips_sample_r22default"},
-      {"tau 1P/3P", "files/tau_200k", "tau/evaluator_batch/sample"},
+      {"tau 1P/3P (batch)", "files/tau_200k", "tau/evaluator_batch/sample"},
   };
-  std::printf("\nFiles of 200,000 jets / candidates against the in-memory rate (minima; float32)\n");
-  std::printf("%-28s %16s %16s %16s %14s %14s\n", "", "in memory /s", "file 1 thr /s", "file 2 thr /s", "file/mem (1)", "2 thr / 1 thr");
+  auto rate = [](double s) { return s > 0 ? 1 / s : 0.0; };
+  std::printf("\nFiles of 200,000 jets / candidates (events/s; float32). wall: min / median of the repetitions; cpu: min\n");
+  std::printf("%-26s %21s %21s %10s %21s %10s %10s\n", "", "in memory wall | cpu", "1 thread wall (med)", "1 thr cpu",
+              "2 threads wall (med)", "file/mem", "2thr/1thr");
   for (const auto& r : rows) {
-    const double mem = min_per_event(r.memory), one = min_per_event(r.file + "/1"),
-                 two = min_per_event(r.file + "/2");
-    if (!(one > 0) || !(two > 0)) continue;
-    std::printf("%-28s %16.0f %16.0f %16.0f %13.2f %14.2f\n", r.label, mem > 0 ? 1 / mem : 0.0, 1 / one, 1 / two,
-                mem > 0 ? mem / one : 0.0, one / two);
+    const double mem = per_event(r.memory, 0), mem_cpu = per_event(r.memory, 2);
+    const double one = per_event(r.file + "/1", 0), one_med = per_event(r.file + "/1", 1), one_cpu = per_event(r.file + "/1", 2);
+    const double two = per_event(r.file + "/2", 0), two_med = per_event(r.file + "/2", 1);
+    if (!(one > 0)) continue;
+    // file/mem: 1-thread CPU against in-memory CPU; 2thr/1thr: minimum wall times
+    std::printf("%-26s %10.0f | %8.0f %10.0f (%8.0f) %10.0f %10.0f (%8.0f) %10.2f %10.2f\n", r.label, rate(mem), rate(mem_cpu), rate(one),
+                rate(one_med), rate(one_cpu), rate(two), rate(two_med), mem_cpu > 0 && one_cpu > 0 ? mem_cpu / one_cpu : 0.0,
+                two > 0 ? one / two : 0.0);
   }
 }
