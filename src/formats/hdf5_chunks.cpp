@@ -161,7 +161,7 @@ void chunk_reader::read(std::size_t first, std::size_t count, std::vector<raw_ch
     }
 }
 
-const unsigned char* chunk_reader::unfilter(const raw_chunk& c, chunk_scratch& scratch) const {
+const unsigned char* chunk_reader::unfilter(const raw_chunk& c, chunk_scratch& scratch, unsigned char* direct) const {
   auto& st = scratch.get();
   const unsigned char* data = c.bytes.data();
   std::size_t size = c.bytes.size();
@@ -173,10 +173,22 @@ const unsigned char* chunk_reader::unfilter(const raw_chunk& c, chunk_scratch& s
     else if (filters_[i] == filter::deflate) before[i + 1] = 0;
     else before[i + 1] = before[i] + (filters_[i] == filter::fletcher32 ? 4 : 0);
   }
+  // the last filter to undo writes straight into `direct` when it writes at all (saves copying the chunk)
+  std::size_t last = filters_.size();
+  for (std::size_t k = 0; k < filters_.size() && last == filters_.size(); ++k)
+    if (!(c.filter_mask >> k & 1u)) last = k;
+  if (last < filters_.size() && filters_[last] == filter::fletcher32) direct = nullptr;
   // undo the filters in reverse order, between two buffers
   std::vector<unsigned char>* next = &st.a;
   for (std::size_t k = filters_.size(); k-- > 0;) {
     if (c.filter_mask >> k & 1u) continue;
+    unsigned char* target = nullptr;
+    if (k == last && direct) {
+      target = direct;
+    } else if (filters_[k] != filter::fletcher32) { // the checksum is checked in place
+      next->resize(filters_[k] == filter::deflate ? before[k] : size);
+      target = next->data();
+    }
     switch (filters_[k]) {
     case filter::fletcher32: {
       if (size < 4) fail_chunk(c, "too short for its Fletcher-32 checksum");
@@ -190,21 +202,27 @@ const unsigned char* chunk_reader::unfilter(const raw_chunk& c, chunk_scratch& s
       break;
     }
     case filter::deflate: {
-      next->resize(before[k]);
-      const auto rc = libdeflate_zlib_decompress(st.inflater, data, size, next->data(), next->size(), nullptr);
+      if (before[k] != chunk_bytes_ && target == direct) {
+        next->resize(before[k]); // a checksum still follows the data: not for `direct`
+        target = next->data();
+      }
+      const auto rc = libdeflate_zlib_decompress(st.inflater, data, size, target, before[k], nullptr);
       if (rc != LIBDEFLATE_SUCCESS)
         fail_chunk(c, rc == LIBDEFLATE_BAD_DATA ? std::string("corrupt deflate data")
                                                 : "deflate data that does not inflate to the " + std::to_string(before[k]) + " bytes expected");
-      data = next->data();
-      size = next->size();
-      next = next == &st.a ? &st.b : &st.a;
+      data = target;
+      size = before[k];
+      if (target == next->data()) next = next == &st.a ? &st.b : &st.a;
       break;
     }
     case filter::shuffle: {
       // byte b of element i was stored at b · n + i; trailing bytes of a partial element stay
-      next->resize(size);
+      if (target == direct && size != chunk_bytes_) {
+        next->resize(size);
+        target = next->data();
+      }
       const std::size_t es = element_, n = size / es;
-      unsigned char* out = next->data();
+      unsigned char* out = target;
       if (es == 4) {
         for (std::size_t i = 0; i < n; ++i) {
           out[4 * i] = data[i];
@@ -218,7 +236,7 @@ const unsigned char* chunk_reader::unfilter(const raw_chunk& c, chunk_scratch& s
       }
       std::memcpy(out + n * es, data + n * es, size - n * es);
       data = out;
-      next = next == &st.a ? &st.b : &st.a;
+      if (target != direct) next = next == &st.a ? &st.b : &st.a;
       break;
     }
     }
@@ -235,7 +253,13 @@ void chunk_reader::decode(std::size_t first, std::size_t count, const std::vecto
   std::size_t covered = 0;
   for (const raw_chunk& c : chunks) {
     if (c.row + chunk_rows_ <= first || c.row >= first + count) continue;
-    const unsigned char* data = unfilter(c, scratch);
+    // a whole chunk of whole rows inside the range is decoded in place
+    const bool in_place = chunk_cols_ == width_ && c.row >= first && c.row + chunk_rows_ <= std::min(first + count, rows_);
+    const unsigned char* data = unfilter(c, scratch, in_place ? out + (c.row - first) * row_bytes : nullptr);
+    if (data == out + (c.row - first) * row_bytes && in_place) {
+      covered += chunk_rows_ * width_;
+      continue;
+    }
     // the rows and columns of this chunk inside the range and the dataset (edge chunks are stored whole)
     const std::size_t r0 = std::max(first, c.row), r1 = std::min({first + count, c.row + chunk_rows_, rows_});
     const std::size_t cols = std::min(chunk_cols_, width_ - c.column);

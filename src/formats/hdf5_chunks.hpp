@@ -79,8 +79,10 @@ private:
   std::size_t rows_ = 0, width_ = 1, element_ = 0, chunk_rows_ = 0, chunk_cols_ = 1, chunk_bytes_ = 0;
   std::size_t file_size_ = 0;
   std::vector<filter> filters_; // in write order
-  /// Inflates and checks one chunk into scratch; returns its decoded bytes.
-  const unsigned char* unfilter(const raw_chunk& c, chunk_scratch& scratch) const;
+  /// Inflates and checks one chunk; returns its decoded bytes: in `direct`
+  /// (chunk_bytes() of room, or null) when the last filter undone could
+  /// write there, else in the scratch.
+  const unsigned char* unfilter(const raw_chunk& c, chunk_scratch& scratch, unsigned char* direct = nullptr) const;
   [[noreturn]] void fail_chunk(const raw_chunk& c, const std::string& message) const;
 };
 

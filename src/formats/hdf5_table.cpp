@@ -198,22 +198,6 @@ const table::rows_view& table::fetch(std::size_t first, std::size_t count, const
   return view_;
 }
 
-double table::rows_view::value(std::size_t entry, std::size_t field) const {
-  const slot& s = l_->slots[field];
-  const unsigned char* p = data_ + entry * l_->row + s.offset;
-  auto load = [p](auto v) {
-    std::memcpy(&v, p, sizeof v);
-    return static_cast<double>(v);
-  };
-  if (s.is_float) return s.size == 4 ? load(float{}) : load(double{});
-  switch (s.size) {
-  case 1: return s.is_signed ? load(std::int8_t{}) : load(std::uint8_t{});
-  case 2: return s.is_signed ? load(std::int16_t{}) : load(std::uint16_t{});
-  case 4: return s.is_signed ? load(std::int32_t{}) : load(std::uint32_t{});
-  default: return s.is_signed ? load(std::int64_t{}) : load(std::uint64_t{});
-  }
-}
-
 void table::rows_view::convert(std::size_t entry, double* out) const {
   for (std::size_t i = 0; i < l_->slots.size(); ++i) out[i] = value(entry, i);
 }

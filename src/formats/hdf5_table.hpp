@@ -9,6 +9,8 @@
 #include "formats/hdf5_file.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,12 +69,28 @@ public:
     rows_view() = default;
     rows_view(const layout* l, const unsigned char* data, std::size_t entries) : l_(l), data_(data), n_(entries) {}
     std::size_t size() const noexcept { return n_; } ///< entries: rows × width()
-    double value(std::size_t entry, std::size_t field) const;
+    double value(std::size_t entry, std::size_t field) const {
+      // inline: called for every value of every valid track when scoring a file
+      const slot& s = l_->slots[field];
+      const unsigned char* p = data_ + entry * l_->row + s.offset;
+      if (s.is_float) return s.size == 4 ? load<float>(p) : load<double>(p);
+      switch (s.size) {
+      case 1: return s.is_signed ? load<std::int8_t>(p) : load<std::uint8_t>(p);
+      case 2: return s.is_signed ? load<std::int16_t>(p) : load<std::uint16_t>(p);
+      case 4: return s.is_signed ? load<std::int32_t>(p) : load<std::uint32_t>(p);
+      default: return s.is_signed ? load<std::int64_t>(p) : load<std::uint64_t>(p);
+      }
+    }
     void convert(std::size_t entry, double* out) const; ///< every field of one entry
     /// The bytes of one value in its own (native) type, size(field) of them.
     const unsigned char* raw(std::size_t entry, std::size_t field) const { return data_ + entry * l_->row + l_->slots[field].offset; }
     std::size_t size(std::size_t field) const { return l_->slots[field].size; }
   private:
+    template <typename V> static double load(const unsigned char* p) {
+      V v;
+      std::memcpy(&v, p, sizeof v);
+      return static_cast<double>(v);
+    }
     const layout* l_ = nullptr;
     const unsigned char* data_ = nullptr;
     std::size_t n_ = 0;
