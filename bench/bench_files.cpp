@@ -5,7 +5,9 @@
 // own filters: deflate level 7 for ftag, shuffle + deflate 9 + fletcher32
 // for tau). Each is scored with 1 and 2 threads (`score_jets` /
 // `evaluate_candidates`: `hepnn eval` / `hepnn tauid` without the writing)
-// beside the in-memory rate of the same network (bench_ftag / bench_tau).
+// beside the in-memory rate of the same network (bench_ftag / bench_tau),
+// and with 1 thread through HDF5's own reading (second argument 1: every
+// dataset read as before issue 12, for comparison).
 #include "bench_workflows.hpp"
 
 #include "hepnn/ftag.hpp"
@@ -18,6 +20,7 @@
 #include <hdf5.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -107,8 +110,22 @@ fs::path repeated(const fs::path& src, const fs::path& dst, std::size_t times) {
 constexpr std::size_t copies_ftag = 100; // 2,000 jets × 100
 constexpr std::size_t copies_tau = 400;  // 500 candidates × 400
 
+/// For the second argument 1: every dataset through HDF5's own reading, as before issue 12.
+struct hdf5_reading {
+  bool on;
+  explicit hdf5_reading(bool b) : on(b) {
+    if (on) ::setenv("HEPNN_HDF5_PIPELINE", "1", 1);
+  }
+  ~hdf5_reading() {
+    if (on) ::unsetenv("HEPNN_HDF5_PIPELINE");
+  }
+  hdf5_reading(const hdf5_reading&) = delete;
+  hdf5_reading& operator=(const hdf5_reading&) = delete;
+};
+
 void ftag_file(benchmark::State& state, hepnn::ftag::score_options o) {
   o.threads = static_cast<std::size_t>(state.range(0));
+  const hdf5_reading before(state.range(1) != 0);
   std::size_t n = 0;
   for (auto _ : state) {
     auto jets = hepnn::ftag::score_jets(o);
@@ -120,6 +137,7 @@ void ftag_file(benchmark::State& state, hepnn::ftag::score_options o) {
 
 void tau_file(benchmark::State& state, hepnn::tau::score_options o) {
   o.threads = static_cast<std::size_t>(state.range(0));
+  const hdf5_reading before(state.range(1) != 0);
   std::size_t n = 0;
   for (auto _ : state) {
     auto r = hepnn::tau::evaluate_candidates(o);
@@ -157,7 +175,7 @@ void register_file_benchmarks(int reps) {
       o.tagger.sort = hepnn::ftag::track_sort::sd0;
     }
     const std::string name = std::string("files/") + (dips ? "dips_r22default_200k" : "dl1_200k");
-    benchmark::RegisterBenchmark(name.c_str(), ftag_file, o)->Arg(1)->Arg(2)->Repetitions(reps)->Iterations(1)->UseRealTime()->MeasureProcessCPUTime();
+    benchmark::RegisterBenchmark(name.c_str(), ftag_file, o)->Args({1, 0})->Args({2, 0})->Args({1, 1})->Repetitions(reps)->Iterations(1)->UseRealTime()->MeasureProcessCPUTime();
   }
 
   hepnn::tau::score_options t;
@@ -171,7 +189,7 @@ void register_file_benchmarks(int reps) {
     (std::string(prong) == "1p" ? t.evaluator.network_1p : t.evaluator.network_3p) = out;
   }
   t.input = taus;
-  benchmark::RegisterBenchmark("files/tau_200k", tau_file, t)->Arg(1)->Arg(2)->Repetitions(reps)->Iterations(1)->UseRealTime()->MeasureProcessCPUTime();
+  benchmark::RegisterBenchmark("files/tau_200k", tau_file, t)->Args({1, 0})->Args({2, 0})->Args({1, 1})->Repetitions(reps)->Iterations(1)->UseRealTime()->MeasureProcessCPUTime();
   benchmark::RegisterBenchmark("files/tau_network_load", tau_load, t.evaluator)
       ->Repetitions(reps)
       ->Unit(benchmark::kMillisecond)
@@ -194,16 +212,17 @@ void print_file_ratios(const std::function<double(const std::string&, int)>& per
   };
   auto rate = [](double s) { return s > 0 ? 1 / s : 0.0; };
   std::printf("\nFiles of 200,000 jets / candidates (events/s; float32). wall: min / median of the repetitions; cpu: min\n");
-  std::printf("%-26s %21s %21s %10s %21s %10s %10s\n", "", "in memory wall | cpu", "1 thread wall (med)", "1 thr cpu",
-              "2 threads wall (med)", "file/mem", "2thr/1thr");
+  std::printf("%-26s %21s %21s %10s %21s %10s %10s %12s\n", "", "in memory wall | cpu", "1 thread wall (med)", "1 thr cpu",
+              "2 threads wall (med)", "file/mem", "2thr/1thr", "HDF5 1t cpu");
   for (const auto& r : rows) {
     const double mem = per_event(r.memory, 0), mem_cpu = per_event(r.memory, 2);
-    const double one = per_event(r.file + "/1", 0), one_med = per_event(r.file + "/1", 1), one_cpu = per_event(r.file + "/1", 2);
-    const double two = per_event(r.file + "/2", 0), two_med = per_event(r.file + "/2", 1);
+    const double one = per_event(r.file + "/1/0", 0), one_med = per_event(r.file + "/1/0", 1), one_cpu = per_event(r.file + "/1/0", 2);
+    const double two = per_event(r.file + "/2/0", 0), two_med = per_event(r.file + "/2/0", 1);
+    const double hdf5_cpu = per_event(r.file + "/1/1", 2);
     if (!(one > 0)) continue;
     // file/mem: 1-thread CPU against in-memory CPU; 2thr/1thr: minimum wall times
-    std::printf("%-26s %10.0f | %8.0f %10.0f (%8.0f) %10.0f %10.0f (%8.0f) %10.2f %10.2f\n", r.label, rate(mem), rate(mem_cpu), rate(one),
-                rate(one_med), rate(one_cpu), rate(two), rate(two_med), mem_cpu > 0 && one_cpu > 0 ? mem_cpu / one_cpu : 0.0,
-                two > 0 ? one / two : 0.0);
+    std::printf("%-26s %10.0f | %8.0f %10.0f (%8.0f) %10.0f %10.0f (%8.0f) %10.2f %10.2f %12.0f\n", r.label, rate(mem), rate(mem_cpu),
+                rate(one), rate(one_med), rate(one_cpu), rate(two), rate(two_med), mem_cpu > 0 && one_cpu > 0 ? mem_cpu / one_cpu : 0.0,
+                two > 0 ? one / two : 0.0, rate(hdf5_cpu));
   }
 }
