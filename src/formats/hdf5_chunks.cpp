@@ -6,15 +6,33 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string_view>
 
 namespace hepnn::detail::h5 {
+
+namespace {
+
+/// libdeflate picks its CPU-specific routines on first use and stores them in
+/// globals, a benign race between threads' first calls that race checkers
+/// report: one call (a stored block of "a") settles them before any worker runs.
+void settle_libdeflate(libdeflate_decompressor* d) {
+  static std::once_flag once;
+  std::call_once(once, [d] {
+    const unsigned char stream[] = {0x78, 0x01, 0x01, 0x01, 0x00, 0xfe, 0xff, 'a', 0x00, 0x62, 0x00, 0x62};
+    unsigned char out[1];
+    (void)libdeflate_zlib_decompress(d, stream, sizeof stream, out, 1, nullptr);
+  });
+}
+
+} // namespace
 
 struct chunk_scratch::state {
   libdeflate_decompressor* inflater = nullptr;
   std::vector<unsigned char> a, b;
   state() : inflater(libdeflate_alloc_decompressor()) {
     if (!inflater) throw error("cannot allocate a deflate decompressor (out of memory)");
+    settle_libdeflate(inflater);
   }
   ~state() { libdeflate_free_decompressor(inflater); }
   state(const state&) = delete;

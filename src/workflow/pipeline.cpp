@@ -41,8 +41,8 @@ struct crew {
       std::lock_guard lock(s.m);
       s.stop = true;
       s.queue.clear();
+      s.work_ready.notify_all();
     }
-    s.work_ready.notify_all();
     for (auto& t : threads) t.join();
   }
 };
@@ -54,11 +54,10 @@ void work_on(shared_state& s, const pipeline_stages& st, std::size_t slot, std::
   } catch (...) {
     e = std::current_exception();
   }
-  {
-    std::lock_guard lock(s.m);
-    s.errors[slot] = e;
-    s.done[slot] = 1;
-  }
+  // notified under the lock: simpler for race checkers (helgrind), and the wait is short
+  std::lock_guard lock(s.m);
+  s.errors[slot] = e;
+  s.done[slot] = 1;
   s.item_done.notify_all();
 }
 
@@ -101,8 +100,8 @@ void run_pipeline(std::size_t threads, std::size_t items, std::size_t ring, cons
         std::lock_guard lock(s.m);
         s.done[slot] = 0;
         s.queue.push_back(slot);
+        s.work_ready.notify_one();
       }
-      s.work_ready.notify_one();
       ++next_read;
     }
     const std::size_t slot = next_write % ring;
