@@ -64,9 +64,10 @@ TEST(parallel_scoring, ftag_scores_do_not_depend_on_threads_chunks_or_reader) {
       o.threads = 1;
       const auto reference = ftag::score_jets(o);
       ASSERT_EQ(reference.n_tracks.size(), 2000u);
+      // the whole matrix in float32; float64 (slower to check) without the one-jet chunks
       for (std::size_t threads : {1, 2, 4})
         for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, ftag::score_options{}.chunk}) {
-          if (threads == 1 && chunk == o.chunk) continue;
+          if ((threads == 1 && chunk == o.chunk) || (float64 && chunk == 1)) continue;
           auto p = o;
           p.threads = threads;
           p.chunk = chunk;
@@ -154,8 +155,10 @@ TEST(parallel_scoring, tau_batches_equal_one_candidate_at_a_time_for_any_threads
     std::size_t scored = 0;
     for (const auto& r : single) scored += r.score != tau::no_score;
     EXPECT_GT(scored, 400u); // both networks and the no-score cases are exercised
+    // the whole matrix in float32; float64 without the one-candidate chunks
     for (std::size_t threads : {1, 2, 4})
       for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, tau::score_options{}.chunk}) {
+        if (float64 && chunk == 1) continue;
         auto p = o;
         p.threads = threads;
         p.chunk = chunk;
