@@ -261,6 +261,7 @@ void convert_largest(benchmark::State& state) {
 
 struct result {
   std::vector<double> seconds; ///< per iteration, one entry per repetition
+  std::vector<double> cpu;     ///< CPU seconds per iteration (the process's, for benchmarks measuring it)
   double events = 1, macs = 0;
 };
 
@@ -273,6 +274,7 @@ public:
       auto& res = results_[r.run_name.str()];
       if (res.seconds.empty()) order_.push_back(r.run_name.str()); // first repetition
       res.seconds.push_back(r.real_accumulated_time / static_cast<double>(r.iterations));
+      res.cpu.push_back(r.cpu_accumulated_time / static_cast<double>(r.iterations));
       if (auto it = r.counters.find("events"); it != r.counters.end()) res.events = it->second.value;
       if (auto it = r.counters.find("macs"); it != r.counters.end()) res.macs = it->second.value;
     }
@@ -299,6 +301,20 @@ public:
       std::printf("%-44s %8.0f ns/ev %8.0f ns/ev %14.0f %10s\n", name.c_str(), per_lo * 1e9, per_med * 1e9, 1 / per_lo,
                   share.c_str());
     }
+  }
+
+  /// Minimum seconds per event of the first benchmark named `prefix` or `prefix/...`; 0 if none ran.
+  /// `statistic` 0: minimum wall time, 1: median wall time, 2: minimum CPU time.
+  double per_event(const std::string& prefix, int statistic) const {
+    for (const auto& name : order_) {
+      if (name != prefix && name.rfind(prefix + "/", 0) != 0) continue;
+      const auto& res = results_.at(name);
+      if (res.events <= 0 || res.seconds.empty()) return 0;
+      auto s = statistic == 2 ? res.cpu : res.seconds;
+      std::sort(s.begin(), s.end());
+      return (statistic == 1 ? s[s.size() / 2] : s.front()) / res.events;
+    }
+    return 0;
   }
 
 private:
@@ -346,6 +362,7 @@ int main(int argc, char** argv) {
   }
   register_ftag_benchmarks(reps);
   register_tau_benchmarks(reps);
+  register_file_benchmarks(5);
   benchmark::RegisterBenchmark("load/concat_leakyrelu/in_process", load_in_process)
       ->Repetitions(reps)
       ->Unit(benchmark::kMillisecond)
@@ -363,6 +380,7 @@ int main(int argc, char** argv) {
   summary_reporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   reporter.print_summary();
+  print_file_ratios([&](const std::string& prefix, int statistic) { return reporter.per_event(prefix, statistic); });
   benchmark::Shutdown();
   return 0;
 }

@@ -2,6 +2,7 @@
 // one thread:
 //  * tau/evaluator: candidates in memory, one evaluate() each, as Athena
 //    calls TauJetRNNEvaluator per tau;
+//  * tau/evaluator_batch: the same through evaluate_batch (per-network batches);
 //  * tau/file: `hepnn tauid` without the writing, network loading included.
 // Multiply-adds per candidate follow the network chosen and the objects it
 // feeds; unscored candidates (28) count with none.
@@ -63,6 +64,17 @@ void in_memory(benchmark::State& state, std::shared_ptr<tau_subject> s) {
   state.counters["macs"] = s->macs;
 }
 
+void in_memory_batch(benchmark::State& state, std::shared_ptr<tau_subject> s) {
+  hepnn::tau::batch_workspace ws;
+  std::vector<hepnn::tau::evaluation> results(s->candidates->size());
+  for (auto _ : state) {
+    s->evaluator->evaluate_batch(*s->candidates, results, ws);
+    benchmark::DoNotOptimize(results.data());
+  }
+  state.counters["events"] = static_cast<double>(s->candidates->size());
+  state.counters["macs"] = s->macs;
+}
+
 void from_file(benchmark::State& state, std::shared_ptr<tau_subject> s) {
   for (auto _ : state) {
     auto r = hepnn::tau::evaluate_candidates(s->options);
@@ -77,5 +89,6 @@ void from_file(benchmark::State& state, std::shared_ptr<tau_subject> s) {
 void register_tau_benchmarks(int reps) {
   const auto s = load();
   benchmark::RegisterBenchmark("tau/evaluator/sample", in_memory, s)->Repetitions(reps)->MinTime(0.1);
+  benchmark::RegisterBenchmark("tau/evaluator_batch/sample", in_memory_batch, s)->Repetitions(reps)->MinTime(0.1);
   benchmark::RegisterBenchmark("tau/file/sample", from_file, s)->Repetitions(reps)->MinTime(0.1);
 }

@@ -41,7 +41,7 @@ endif()
 if(HEPNN_SHARED)
   set(HEPNN_PC_REQUIRES_PRIVATE "")
 else()
-  set(HEPNN_PC_REQUIRES_PRIVATE "Requires.private: simdjson hdf5 libzip yaml-cpp cairo")
+  set(HEPNN_PC_REQUIRES_PRIVATE "Requires.private: simdjson hdf5 libzip libdeflate yaml-cpp cairo")
 endif()
 # hepnn.pc: everything; hepnn-core.pc: network files and the engine only
 set(HEPNN_PC_NAME hepnn)

@@ -62,6 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   o.network_model = network;
   o.input = ntuple.write(fuzz::as_text(data, size));
   o.chunk = 3; // several chunks, the last one partial
+  o.threads = 1; // reproducible runs
   try {
     (void)ftag::score_jets(o);
   } catch (const error& e) {

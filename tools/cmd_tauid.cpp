@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "progress.hpp"
+#include "threads_option.hpp"
 
 #include "hepnn/tau.hpp"
 
@@ -30,6 +31,8 @@ int run_tauid(int argc, char** argv) {
                      {{"--max-clusters"}, true, "default 6", "N"},
                      {{"--max-cluster-dr"}, true, "default 1.0", "DR"},
                      precision_option(),
+                     {{"--chunk"}, true, "candidates read and evaluated at a time, 1 to 1000000 (default 4096)", "N"},
+                     threads_option(),
                  });
   args.parse(argc, argv, 2);
   if (args.help_requested()) {
@@ -54,6 +57,8 @@ int run_tauid(int argc, char** argv) {
   if (args.has("--max-clusters")) e.max_clusters = to_count("--max-clusters", args.get("--max-clusters"));
   if (args.has("--max-cluster-dr")) e.max_cluster_dr = to_number("--max-cluster-dr", args.get("--max-cluster-dr"));
   o.float64 = float64_requested(args);
+  if (args.has("--chunk")) o.chunk = to_count("--chunk", args.get("--chunk"), 1, 1'000'000);
+  o.threads = threads_requested(args);
   progress_bar bar("candidates");
   o.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total); };
   const auto s = tau::score_candidates(o);

@@ -1,5 +1,7 @@
 #include "ftag_options.hpp"
 
+#include "threads_option.hpp"
+
 #include "model/text.hpp"
 
 namespace hepnn::cli {
@@ -22,6 +24,7 @@ std::vector<option> ntuple_options() {
       {{"--sort"}, true, "order tracks this way instead of the sequence name's (sd0sort, absSd0sort, ptsort, absD0DescendingSort)", "NAME"},
       precision_option(),
       {{"--chunk"}, true, "jets read and evaluated at a time, 1 to 1000000 (default 2048)", "N"},
+      threads_option(),
   };
 }
 
@@ -44,6 +47,7 @@ void apply_ntuple_options(const arguments& args, ftag::score_options& o) {
   o.tracks = args.get("--tracks");
   o.float64 = float64_requested(args);
   if (args.has("--chunk")) o.chunk = to_count("--chunk", args.get("--chunk"), 1, 1'000'000);
+  o.threads = threads_requested(args);
   o.tagger.select_tracks = !args.has("--no-track-selection");
   if (auto s = args.maybe("--selection")) {
     o.tagger.selection = ftag::selection_named(*s);

@@ -9,7 +9,7 @@
 
 namespace hepnn::cli {
 
-/// --jets, --tracks, --no-track-selection, --selection, --sort, --precision, --chunk
+/// --jets, --tracks, --no-track-selection, --selection, --sort, --precision, --chunk, --threads
 std::vector<option> ntuple_options();
 /// Fills the tagger and dataset choices of `o` from the parsed arguments.
 void apply_ntuple_options(const arguments& args, ftag::score_options& o);

@@ -134,7 +134,11 @@ struct score_options {
   std::string tracks;
   tagger_options tagger;
   bool float64 = false;
-  std::size_t chunk = 2048; ///< jets read and evaluated at a time
+  std::size_t chunk = 2048; ///< jets evaluated at a time (and read at a time, rounded up to whole stored chunks)
+  /// Threads, the calling one included; 0: the cores this process may use
+  /// (sched_getaffinity). The scores do not depend on it, nor on `chunk`.
+  /// Memory: at most 2 × threads chunks are in flight (read, decoded, evaluated or waiting to be written).
+  std::size_t threads = 0;
   /// Jet fields copied into the score file next to the scores (as float64).
   std::vector<std::string> copy_fields;
   /// Called after each chunk with (jets done, jets in the file).

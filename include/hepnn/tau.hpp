@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -101,6 +102,21 @@ struct computed_inputs {
   std::vector<double> scalars, tracks, clusters;       ///< tracks / clusters: rows of the network's variables
 };
 
+/// Per-thread scratch of basic_evaluator::evaluate_batch: the network
+/// workspace and the batch's inputs, grown to the largest batch and reused.
+class batch_workspace {
+public:
+  batch_workspace();
+  ~batch_workspace();
+  batch_workspace(batch_workspace&&) noexcept;
+  batch_workspace& operator=(batch_workspace&&) noexcept;
+  struct state;
+  state& get() noexcept { return *state_; }
+
+private:
+  std::unique_ptr<state> state_;
+};
+
 /// Immutable and thread-safe; each thread brings its own workspace, and
 /// after warm-up a candidate costs no allocation.
 template <typename T> class basic_evaluator {
@@ -110,6 +126,10 @@ public:
   explicit basic_evaluator(const evaluator_options& options);
 
   evaluation evaluate(const candidate& c, workspace& ws) const;
+  /// Many candidates: grouped by the network they choose, each group goes
+  /// through the network's batch path at once; results[i] is, bit for bit,
+  /// what evaluate(candidates[i]) gives. `results` has candidates.size() entries.
+  void evaluate_batch(std::span<const candidate> candidates, std::span<evaluation> results, batch_workspace& ws) const;
 
   /// The calculator outputs, for validation; empty when the candidate gets no score.
   computed_inputs compute_inputs(const candidate& c) const;
@@ -163,7 +183,11 @@ struct score_options {
   evaluator_options evaluator;
   std::filesystem::path input, output;
   bool float64 = false;
-  std::size_t chunk = 4096;
+  std::size_t chunk = 4096; ///< candidates read and evaluated at a time
+  /// Threads, the calling one included; 0: the cores this process may use
+  /// (sched_getaffinity). The scores do not depend on it, nor on `chunk`.
+  /// Memory: at most 2 × threads chunks are in flight.
+  std::size_t threads = 0;
   std::function<void(std::size_t, std::size_t)> progress;
 };
 

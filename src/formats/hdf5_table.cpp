@@ -89,6 +89,7 @@ table::table(const file& f, const std::string& path) : file_(&f), path_(absolute
     fd.type = type_text(mt.get(), fd.kind);
     fields_.push_back(std::move(fd));
   }
+  chunks_ = chunk_reader::open(f, path_, dataset_.get());
 }
 
 void table::fail(const std::string& message) const { file_->fail(path_, message); }
@@ -120,15 +121,12 @@ void table::require(const std::vector<std::string>& names, const std::string& pu
   }
 }
 
-const table::rows_view& table::fetch(std::size_t first, std::size_t count, const std::vector<std::string>& names) const {
+table::rows_view::layout table::packed_layout(const std::vector<std::string>& names) const {
   require(names, "reading");
-  if (count > rows_ || first > rows_ - count) fail("rows " + std::to_string(first) + ".." + std::to_string(first + count) + " are past the end");
   // HDF5 reads the wanted members in their own (native) types, packed: a
   // plain copy per member, far faster than its conversions to double
   handle file_type(H5Dget_type(dataset_.get()));
-  view_.slots_.clear();
-  std::vector<handle> natives;
-  std::size_t row = 0;
+  rows_view::layout l;
   for (const auto& name : names) {
     const int idx = H5Tget_member_index(file_type.get(), name.c_str());
     handle ft(H5Tget_member_type(file_type.get(), static_cast<unsigned>(idx)));
@@ -143,48 +141,65 @@ const table::rows_view& table::fetch(std::size_t first, std::size_t count, const
     const std::size_t size = H5Tget_size(native.get());
     if ((cls == H5T_FLOAT && size != 4 && size != 8) || (cls != H5T_FLOAT && size != 1 && size != 2 && size != 4 && size != 8))
       fail("field '" + name + "': a " + std::to_string(size) + "-byte number is not supported");
-    view_.slots_.push_back({row, size, cls == H5T_FLOAT, is_signed});
-    row += size;
-    natives.push_back(std::move(native));
+    l.slots.push_back({l.row, size, cls == H5T_FLOAT, is_signed});
+    l.row += size;
   }
-  view_.row_ = row;
-  view_.n_ = checked_mul(count, width_, *file_, path_);
+  return l;
+}
+
+std::optional<table::rows_view::layout> table::stored_layout(const std::vector<std::string>& names) const {
+  if (!chunks_) return std::nullopt;
+  rows_view::layout l = packed_layout(names);
+  handle file_type(H5Dget_type(dataset_.get()));
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    // in place only when the stored member is what the machine's own type is (byte order, size, enum values)
+    const int idx = H5Tget_member_index(file_type.get(), names[i].c_str());
+    handle ft(H5Tget_member_type(file_type.get(), static_cast<unsigned>(idx)));
+    handle native(H5Tget_native_type(ft.get(), H5T_DIR_ASCEND));
+    if (H5Tequal(ft.get(), native.get()) <= 0) return std::nullopt;
+    l.slots[i].offset = H5Tget_member_offset(file_type.get(), static_cast<unsigned>(idx));
+  }
+  l.row = row_bytes_;
+  return l;
+}
+
+void table::fetch_into(std::size_t first, std::size_t count, const std::vector<std::string>& names, const rows_view::layout& packed,
+                       std::vector<unsigned char>& buffer) const {
+  if (count > rows_ || first > rows_ - count) fail("rows " + std::to_string(first) + ".." + std::to_string(first + count) + " are past the end");
+  const std::size_t entries = checked_mul(count, width_, *file_, path_);
+  const std::size_t row = packed.row;
   // a damaged or hostile file can declare any extent: refuse one read of more than 1 GiB
   constexpr std::size_t max_bytes = std::size_t(1) << 30;
-  if (row != 0 && view_.n_ > max_bytes / row)
+  if (row != 0 && entries > max_bytes / row)
     fail(std::to_string(count) + " rows of " + std::to_string(width_) + " entries of " + std::to_string(row) +
          " bytes are too many to read at once (damaged file?)");
-  if (view_.n_ == 0 || names.empty()) return view_; // nothing to read
+  buffer.clear();
+  if (entries == 0 || names.empty()) return; // nothing to read
+  handle file_type(H5Dget_type(dataset_.get()));
   handle mem(H5Tcreate(H5T_COMPOUND, row));
-  for (std::size_t i = 0; i < names.size(); ++i) H5Tinsert(mem.get(), names[i].c_str(), view_.slots_[i].offset, natives[i].get());
-  const std::size_t bytes = checked_mul(view_.n_, row, *file_, path_);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const int idx = H5Tget_member_index(file_type.get(), names[i].c_str());
+    handle ft(H5Tget_member_type(file_type.get(), static_cast<unsigned>(idx)));
+    handle native(H5Tget_native_type(ft.get(), H5T_DIR_ASCEND));
+    H5Tinsert(mem.get(), names[i].c_str(), packed.slots[i].offset, native.get());
+  }
+  const std::size_t bytes = checked_mul(entries, row, *file_, path_);
   if (bytes > max_read_bytes)
     fail("reading " + std::to_string(count) + " rows at once needs " + std::to_string(bytes) + " bytes, more than the limit of " +
          std::to_string(max_read_bytes));
-  buffer_.resize(bytes);
-  read_slab(*file_, path_, dataset_.get(), mem.get(), first, count, width_, buffer_.data());
-  view_.data_ = buffer_.data();
+  buffer.resize(bytes);
+  read_slab(*file_, path_, dataset_.get(), mem.get(), first, count, width_, buffer.data());
+}
+
+const table::rows_view& table::fetch(std::size_t first, std::size_t count, const std::vector<std::string>& names) const {
+  layout_ = packed_layout(names);
+  fetch_into(first, count, names, layout_, buffer_);
+  view_ = rows_view(&layout_, buffer_.data(), count * width_);
   return view_;
 }
 
-double table::rows_view::value(std::size_t entry, std::size_t field) const {
-  const slot& s = slots_[field];
-  const unsigned char* p = data_ + entry * row_ + s.offset;
-  auto load = [p](auto v) {
-    std::memcpy(&v, p, sizeof v);
-    return static_cast<double>(v);
-  };
-  if (s.is_float) return s.size == 4 ? load(float{}) : load(double{});
-  switch (s.size) {
-  case 1: return s.is_signed ? load(std::int8_t{}) : load(std::uint8_t{});
-  case 2: return s.is_signed ? load(std::int16_t{}) : load(std::uint16_t{});
-  case 4: return s.is_signed ? load(std::int32_t{}) : load(std::uint32_t{});
-  default: return s.is_signed ? load(std::int64_t{}) : load(std::uint64_t{});
-  }
-}
-
 void table::rows_view::convert(std::size_t entry, double* out) const {
-  for (std::size_t i = 0; i < slots_.size(); ++i) out[i] = value(entry, i);
+  for (std::size_t i = 0; i < l_->slots.size(); ++i) out[i] = value(entry, i);
 }
 
 void table::read(std::size_t first, std::size_t count, const std::vector<std::string>& names, std::vector<double>& out) const {

@@ -5,9 +5,13 @@
 // the selected fields arrive converted to double. Score files are written
 // the same way, appended slice by slice.
 
+#include "formats/hdf5_chunks.hpp"
 #include "formats/hdf5_file.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,23 +56,58 @@ public:
   /// skipped. Valid until the next fetch() or read().
   class rows_view {
   public:
-    std::size_t size() const noexcept { return n_; } ///< entries: rows × width()
-    double value(std::size_t entry, std::size_t field) const;
-    void convert(std::size_t entry, double* out) const; ///< every field of one entry
-    /// The bytes of one value in its own (native) type, size(field) of them.
-    const unsigned char* raw(std::size_t entry, std::size_t field) const { return data_ + entry * row_ + slots_[field].offset; }
-    std::size_t size(std::size_t field) const { return slots_[field].size; }
-  private:
-    friend class table;
+    /// Where a field lies in a row, and how to read it.
     struct slot {
       std::size_t offset, size;
       bool is_float, is_signed;
     };
-    std::vector<slot> slots_;
+    /// Rows `row` bytes apart with the fields at `slots` (native byte order).
+    struct layout {
+      std::vector<slot> slots;
+      std::size_t row = 0;
+    };
+    rows_view() = default;
+    rows_view(const layout* l, const unsigned char* data, std::size_t entries) : l_(l), data_(data), n_(entries) {}
+    std::size_t size() const noexcept { return n_; } ///< entries: rows × width()
+    double value(std::size_t entry, std::size_t field) const {
+      // inline: called for every value of every valid track when scoring a file
+      const slot& s = l_->slots[field];
+      const unsigned char* p = data_ + entry * l_->row + s.offset;
+      if (s.is_float) return s.size == 4 ? load<float>(p) : load<double>(p);
+      switch (s.size) {
+      case 1: return s.is_signed ? load<std::int8_t>(p) : load<std::uint8_t>(p);
+      case 2: return s.is_signed ? load<std::int16_t>(p) : load<std::uint16_t>(p);
+      case 4: return s.is_signed ? load<std::int32_t>(p) : load<std::uint32_t>(p);
+      default: return s.is_signed ? load<std::int64_t>(p) : load<std::uint64_t>(p);
+      }
+    }
+    void convert(std::size_t entry, double* out) const; ///< every field of one entry
+    /// The bytes of one value in its own (native) type, size(field) of them.
+    const unsigned char* raw(std::size_t entry, std::size_t field) const { return data_ + entry * l_->row + l_->slots[field].offset; }
+    std::size_t size(std::size_t field) const { return l_->slots[field].size; }
+  private:
+    template <typename V> static double load(const unsigned char* p) {
+      V v;
+      std::memcpy(&v, p, sizeof v);
+      return static_cast<double>(v);
+    }
+    const layout* l_ = nullptr;
     const unsigned char* data_ = nullptr;
-    std::size_t row_ = 0, n_ = 0;
+    std::size_t n_ = 0;
   };
   const rows_view& fetch(std::size_t first, std::size_t count, const std::vector<std::string>& names) const;
+
+  /// For readers on several threads (HDF5 itself is used from one thread
+  /// at a time): the layout fetch_into() packs `names` in, ...
+  rows_view::layout packed_layout(const std::vector<std::string>& names) const;
+  /// ... fetch() into the caller's buffer (any thread may then read it) ...
+  void fetch_into(std::size_t first, std::size_t count, const std::vector<std::string>& names, const rows_view::layout& packed,
+                  std::vector<unsigned char>& buffer) const;
+  /// ... and, when the dataset's chunks can be decoded without HDF5 and
+  /// every field in `names` is stored in the machine's own representation,
+  /// the raw-chunk reader with the layout of `names` in the stored rows.
+  const chunk_reader* chunks() const noexcept { return chunks_ ? &*chunks_ : nullptr; }
+  std::optional<rows_view::layout> stored_layout(const std::vector<std::string>& names) const;
 
 private:
   const file* file_;
@@ -77,7 +116,9 @@ private:
   std::size_t rows_ = 0, width_ = 1, row_bytes_ = 0;
   std::vector<table_field> fields_;
   mutable std::vector<unsigned char> buffer_; ///< raw rows of the last read (a table is not shared between threads)
+  mutable rows_view::layout layout_;
   mutable rows_view view_;
+  std::optional<chunk_reader> chunks_;
   [[noreturn]] void fail(const std::string& message) const;
 };
 

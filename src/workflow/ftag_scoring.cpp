@@ -6,11 +6,14 @@
 
 #include "formats/hdf5_table.hpp"
 #include "workflow/files.hpp"
+#include "workflow/pipeline.hpp"
 #include "model/text.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <limits>
+#include <numeric>
 
 namespace hepnn::ftag {
 namespace {
@@ -48,6 +51,73 @@ template <typename T>
 using chunk_sink = std::function<void(std::size_t n, const std::vector<T>& scores,
                                       const std::vector<int>& n_tracks, const std::vector<unsigned char>& copied)>;
 
+/// One table's rows of one item: the stored chunks (decoded by a worker) or
+/// the rows HDF5 packed (read on the HDF5 thread).
+struct table_rows {
+  std::vector<h5::raw_chunk> chunks;
+  std::vector<unsigned char> bytes;
+};
+
+/// How the fields `names` of one table are read: from its stored chunks, in
+/// place, when their filters and types allow it, else packed by HDF5.
+struct table_plan {
+  const h5::table* t = nullptr;
+  std::vector<std::string> names;
+  h5::table::rows_view::layout layout;
+  bool raw = false;
+
+  table_plan(const h5::table& table, std::vector<std::string> fields) : t(&table), names(std::move(fields)) {
+    if (auto l = t->stored_layout(names)) {
+      layout = std::move(*l);
+      raw = true;
+    } else {
+      layout = t->packed_layout(names);
+    }
+  }
+  std::size_t index(const std::string& name) const {
+    return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+  }
+  /// HDF5 thread.
+  void read(std::size_t first, std::size_t n, table_rows& r) const {
+    if (raw) {
+      t->chunks()->read(first, n, r.chunks);
+    } else {
+      t->fetch_into(first, n, names, layout, r.bytes);
+    }
+  }
+  /// Any thread.
+  h5::table::rows_view view(std::size_t first, std::size_t n, table_rows& r, h5::chunk_scratch& scratch) const {
+    const std::size_t entries = n * t->width();
+    if (raw) {
+      r.bytes.resize(entries * layout.row);
+      t->chunks()->decode(first, n, r.chunks, r.bytes.data(), scratch);
+    }
+    return {&layout, r.bytes.data(), entries};
+  }
+};
+
+void add_unique(std::vector<std::string>& v, const std::string& s) {
+  if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+}
+
+/// One item of the pipeline: rows first .. first + n − 1, and what became of them.
+template <typename T> struct item {
+  std::size_t first = 0, n = 0;
+  table_rows jets, tracks;
+  std::vector<T> scores;
+  std::vector<int> n_tracks;
+  std::vector<unsigned char> copied;
+  std::size_t tracks_seen = 0, tracks_used = 0;
+};
+
+/// A thread's own scratch.
+struct worker {
+  workspace ws;
+  h5::chunk_scratch scratch;
+  std::vector<double> jet_values, track_values;
+  std::vector<std::size_t> offsets;
+};
+
 template <typename T>
 void run(const score_options& o, scoring_info& info, const std::function<void(const scoring_info&)>& start,
          const chunk_sink<T>& sink) {
@@ -80,70 +150,123 @@ void run(const score_options& o, scoring_info& info, const std::function<void(co
   jets.require(tagger.jet_fields(), "the network's jet inputs");
   jets.require(o.copy_fields, "--copy");
   for (const auto& name : o.copy_fields) info.copy_types.push_back(jets.find(name)->type);
-  std::vector<std::string> track_fields = tagger.track_fields();
-  if (tracks) {
-    tracks->require(track_fields, "the network's track inputs");
-    track_fields.push_back("valid");
-  }
+  if (tracks) tracks->require(tagger.track_fields(), "the network's track inputs");
   if (start) start(info);
 
-  workspace ws;
-  std::vector<double> jet_values, track_row, track_values;
-  std::vector<unsigned char> copied;
-  std::vector<std::size_t> offsets;
-  std::vector<T> scores;
-  std::vector<int> n_tracks;
+  // each table's fields once: the network's, then the copied ones / `valid`
+  std::vector<std::string> jet_names;
+  for (const auto& n : tagger.jet_fields()) add_unique(jet_names, n);
+  for (const auto& n : o.copy_fields) add_unique(jet_names, n);
+  const table_plan jet_plan(jets, jet_names);
+  std::vector<std::size_t> jet_cols, copy_cols;
+  for (const auto& n : tagger.jet_fields()) jet_cols.push_back(jet_plan.index(n));
+  for (const auto& n : o.copy_fields) copy_cols.push_back(jet_plan.index(n));
+  std::optional<table_plan> track_plan;
+  std::vector<std::size_t> track_cols;
+  std::size_t valid_col = 0;
+  if (tracks) {
+    std::vector<std::string> names;
+    for (const auto& n : tagger.track_fields()) add_unique(names, n);
+    add_unique(names, "valid");
+    track_plan.emplace(*tracks, names);
+    for (const auto& n : tagger.track_fields()) track_cols.push_back(track_plan->index(n));
+    valid_col = track_plan->index("valid");
+  }
+
   // memory stays bounded whatever the file declares: fewer jets per chunk for wide track tables
   std::size_t chunk = jets.rows_per_read(o.chunk);
   if (tracks) chunk = tracks->rows_per_read(chunk);
-  const std::size_t nt = track_fields.size(), width = tracks ? tracks->width() : 0;
-  for (std::size_t first = 0; first < jets.rows(); first += chunk) {
-    const std::size_t n = std::min(chunk, jets.rows() - first);
-    jets.read(first, n, tagger.jet_fields(), jet_values);
-    if (!o.copy_fields.empty()) {
-      const auto& rows = jets.fetch(first, n, o.copy_fields);
-      copied.clear();
-      for (std::size_t j = 0; j < n; ++j)
-        for (std::size_t k = 0; k < o.copy_fields.size(); ++k) copied.insert(copied.end(), rows.raw(j, k), rows.raw(j, k) + rows.size(k));
-    }
-    offsets.assign(n + 1, 0);
-    n_tracks.assign(n, -1);
-    if (tracks) {
-      // only the valid slots are converted: most of a dumper's track table is padding
-      const auto& rows = tracks->fetch(first, n, track_fields);
-      track_values.clear();
-      track_row.resize(nt);
-      // tracks are counted, not derived from the values: a sequence may read no track field
-      std::size_t valid = 0;
-      for (std::size_t j = 0; j < n; ++j) {
-        for (std::size_t s = 0; s < width; ++s) {
-          const std::size_t e = j * width + s;
-          if (rows.value(e, nt - 1) == 0) continue;
-          rows.convert(e, track_row.data());
-          track_values.insert(track_values.end(), track_row.begin(), track_row.end() - 1);
-          ++valid;
-        }
-        offsets[j + 1] = valid;
-      }
-      info.tracks_seen += offsets[n];
-    }
-    scores.resize(n * info.score_names.size());
-    try {
-      tagger.evaluate_batch(n, jet_values, track_values, offsets, scores, ws);
-    } catch (const input_error& e) {
-      throw input_error(o.input.string() + ": jets " + std::to_string(first) + ".." + std::to_string(first + n - 1) + ": " +
-                        e.what() + " (events count from jet " + std::to_string(first) + ")");
-    }
-    if (tracks) {
-      // the tracks each jet really fed, after selection
-      for (std::size_t j = 0; j < n; ++j) {
-        n_tracks[j] = static_cast<int>(tagger.tracks_used(j, ws));
-        info.tracks_used += static_cast<std::size_t>(n_tracks[j]);
-      }
-    }
-    sink(n, scores, n_tracks, copied);
-    if (o.progress) o.progress(first + n, jets.rows());
+  // items of whole stored chunks, so that each is inflated once (when that keeps within the limit)
+  std::size_t rows = chunk;
+  {
+    std::size_t align = 1;
+    for (const table_plan* p : {&jet_plan, track_plan ? &*track_plan : static_cast<const table_plan*>(nullptr)})
+      if (p && p->raw) align = std::lcm(align, p->t->chunks()->chunk_rows());
+    std::size_t limit = jets.rows_per_read(std::numeric_limits<std::size_t>::max());
+    if (tracks) limit = tracks->rows_per_read(limit);
+    if (align > 1 && align <= limit) rows = std::min(limit, (chunk + align - 1) / align * align);
   }
+  const std::size_t total = jets.rows(), items = (total + rows - 1) / rows;
+  const std::size_t threads = std::min(detail::thread_count(o.threads), std::max<std::size_t>(items, 1));
+  const std::size_t ring = threads > 1 ? 2 * threads : 1;
+  std::vector<item<T>> slots(ring);
+  std::vector<worker> workers(threads);
+  const std::size_t ns = info.score_names.size(), width = tracks ? tracks->width() : 0;
+  std::size_t copy_bytes = 0;
+  for (std::size_t c : copy_cols) copy_bytes += jet_plan.layout.slots[c].size;
+
+  detail::pipeline_stages stages;
+  stages.read = [&](std::size_t i, std::size_t slot) {
+    item<T>& it = slots[slot];
+    it.first = i * rows;
+    it.n = std::min(rows, total - it.first);
+    jet_plan.read(it.first, it.n, it.jets);
+    if (track_plan) track_plan->read(it.first, it.n, it.tracks);
+  };
+  stages.work = [&](std::size_t slot, std::size_t w) {
+    item<T>& it = slots[slot];
+    worker& wk = workers[w];
+    const auto jet_rows = jet_plan.view(it.first, it.n, it.jets, wk.scratch);
+    h5::table::rows_view track_rows;
+    if (track_plan) track_rows = track_plan->view(it.first, it.n, it.tracks, wk.scratch);
+    it.scores.resize(it.n * ns);
+    it.n_tracks.assign(it.n, -1);
+    it.tracks_seen = it.tracks_used = 0;
+    it.copied.resize(it.n * copy_bytes);
+    for (std::size_t j = 0; j < it.n; ++j) {
+      unsigned char* out = it.copied.data() + j * copy_bytes;
+      for (std::size_t c : copy_cols) {
+        std::memcpy(out, jet_rows.raw(j, c), jet_rows.size(c));
+        out += jet_rows.size(c);
+      }
+    }
+    // evaluated --chunk jets at a time
+    for (std::size_t b = 0; b < it.n; b += chunk) {
+      const std::size_t n = std::min(chunk, it.n - b);
+      wk.jet_values.resize(n * jet_cols.size());
+      for (std::size_t j = 0; j < n; ++j)
+        for (std::size_t k = 0; k < jet_cols.size(); ++k) wk.jet_values[j * jet_cols.size() + k] = jet_rows.value(b + j, jet_cols[k]);
+      wk.offsets.assign(n + 1, 0);
+      wk.track_values.clear();
+      if (track_plan) {
+        // only the valid slots are converted: most of a dumper's track table is padding;
+        // tracks are counted, not derived from the values: a sequence may read no track field
+        std::size_t valid = 0;
+        for (std::size_t j = 0; j < n; ++j) {
+          for (std::size_t s = 0; s < width; ++s) {
+            const std::size_t e = (b + j) * width + s;
+            if (track_rows.value(e, valid_col) == 0) continue;
+            for (std::size_t c : track_cols) wk.track_values.push_back(track_rows.value(e, c));
+            ++valid;
+          }
+          wk.offsets[j + 1] = valid;
+        }
+        it.tracks_seen += valid;
+      }
+      const std::size_t first = it.first + b;
+      try {
+        tagger.evaluate_batch(n, wk.jet_values, wk.track_values, wk.offsets, std::span<T>(it.scores).subspan(b * ns, n * ns), wk.ws);
+      } catch (const input_error& e) {
+        throw input_error(o.input.string() + ": jets " + std::to_string(first) + ".." + std::to_string(first + n - 1) + ": " +
+                          e.what() + " (events count from jet " + std::to_string(first) + ")");
+      }
+      if (track_plan) {
+        // the tracks each jet really fed, after selection
+        for (std::size_t j = 0; j < n; ++j) {
+          it.n_tracks[b + j] = static_cast<int>(tagger.tracks_used(j, wk.ws));
+          it.tracks_used += static_cast<std::size_t>(it.n_tracks[b + j]);
+        }
+      }
+    }
+  };
+  stages.write = [&](std::size_t, std::size_t slot) {
+    const item<T>& it = slots[slot];
+    info.tracks_seen += it.tracks_seen;
+    info.tracks_used += it.tracks_used;
+    sink(it.n, it.scores, it.n_tracks, it.copied);
+    if (o.progress) o.progress(it.first + it.n, total);
+  };
+  detail::run_pipeline(threads, items, ring, stages);
 }
 
 template <typename T> scored_jets collect(const score_options& o) {

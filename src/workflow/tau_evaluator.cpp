@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace hepnn::tau {
 namespace {
@@ -218,6 +219,90 @@ template <typename T> evaluation basic_evaluator<T>::evaluate(const candidate& c
   e->net->evaluate(e->bind, std::span(scalar_ptr, e->has_scalar ? 1 : 0), std::span(seqs, n_seqs), out, ws);
   r.score = static_cast<double>(out[e->out_index]);
   return r;
+}
+
+/// One network's share of a batch: its candidates and their inputs.
+template <typename T> struct batch_group {
+  std::vector<std::size_t> members;
+  std::vector<T> scalars, tracks, clusters, outputs;
+  std::vector<std::size_t> track_offsets, cluster_offsets;
+};
+
+struct batch_workspace::state {
+  workspace ws;
+  std::vector<std::size_t> tracks, clusters;
+  std::vector<float> inputs32;
+  std::vector<double> inputs64;
+  batch_group<float> groups32[4];
+  batch_group<double> groups64[4];
+};
+
+batch_workspace::batch_workspace() : state_(std::make_unique<state>()) {}
+batch_workspace::~batch_workspace() = default;
+batch_workspace::batch_workspace(batch_workspace&&) noexcept = default;
+batch_workspace& batch_workspace::operator=(batch_workspace&&) noexcept = default;
+
+template <typename T>
+void basic_evaluator<T>::evaluate_batch(std::span<const candidate> candidates, std::span<evaluation> results,
+                                        batch_workspace& bws) const {
+  const impl& p = *impl_;
+  if (results.size() < candidates.size())
+    throw input_error("tau evaluator: " + std::to_string(results.size()) + " results for " + std::to_string(candidates.size()) + " candidates");
+  auto& st = bws.get();
+  auto& groups = [&]() -> batch_group<T>(&)[4] {
+    if constexpr (std::is_same_v<T, float>) return st.groups32;
+    else return st.groups64;
+  }();
+  auto& values = hepnn::detail::by_precision<T>(st.inputs32, st.inputs64);
+  for (auto& g : groups) {
+    g.members.clear();
+    g.scalars.clear();
+    g.tracks.clear();
+    g.clusters.clear();
+    g.track_offsets.assign(1, 0);
+    g.cluster_offsets.assign(1, 0);
+  }
+  // the same choice, selection and inputs as evaluate(), gathered per network
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const candidate& c = candidates[i];
+    evaluation r;
+    const auto* e = p.choose(c.n_charged_tracks, r.network);
+    results[i] = r;
+    if (!e) continue;
+    p.select(c, st.tracks, st.clusters);
+    const std::size_t nt = e->has_tracks ? st.tracks.size() : 0, nc = e->has_clusters ? st.clusters.size() : 0;
+    r.tracks_used = nt;
+    r.clusters_used = nc;
+    results[i] = r;
+    if (!e->has_tracks) st.tracks.clear();
+    if (!e->has_clusters) st.clusters.clear();
+    const std::size_t ns = e->scalars.size(), track_values = nt * e->tracks.size();
+    values.resize(ns + track_values + nc * e->clusters.size());
+    if (!p.compute(*e, c, st.tracks, st.clusters, values.data())) continue;
+    auto& g = groups[r.network];
+    g.members.push_back(i);
+    g.scalars.insert(g.scalars.end(), values.begin(), values.begin() + static_cast<std::ptrdiff_t>(ns));
+    g.tracks.insert(g.tracks.end(), values.begin() + static_cast<std::ptrdiff_t>(ns),
+                    values.begin() + static_cast<std::ptrdiff_t>(ns + track_values));
+    g.clusters.insert(g.clusters.end(), values.begin() + static_cast<std::ptrdiff_t>(ns + track_values), values.end());
+    g.track_offsets.push_back(g.track_offsets.back() + nt);
+    g.cluster_offsets.push_back(g.cluster_offsets.back() + nc);
+  }
+  for (int prong = 0; prong < 4; ++prong) {
+    auto& g = groups[prong];
+    if (g.members.empty()) continue;
+    const auto& e = *p.nets[prong];
+    const std::size_t n = g.members.size();
+    const T* scalar_ptr[1] = {g.scalars.data()};
+    sequence_batch<T> seqs[2];
+    std::size_t n_seqs = 0;
+    if (e.has_tracks) seqs[n_seqs++] = {g.tracks.data(), g.track_offsets.data()};
+    if (e.has_clusters) seqs[n_seqs++] = {g.clusters.data(), g.cluster_offsets.data()};
+    const std::size_t width = e.bind.output_size();
+    g.outputs.resize(n * width);
+    e.net->evaluate_batch(e.bind, n, std::span(scalar_ptr, e.has_scalar ? 1 : 0), std::span(seqs, n_seqs), g.outputs, st.ws);
+    for (std::size_t k = 0; k < n; ++k) results[g.members[k]].score = static_cast<double>(g.outputs[k * width + e.out_index]);
+  }
 }
 
 template <typename T> computed_inputs basic_evaluator<T>::compute_inputs(const candidate& c) const {

@@ -1,28 +1,44 @@
 // Scoring rnn-tauid candidate files (ntuple2hdf.py layout): the datasets the
-// networks need are read a chunk at a time, turned into candidates, and
-// evaluated one by one, as Athena does per tau.
+// networks need are read a chunk at a time (their raw chunks, inflated by
+// worker threads, when the filters allow it), turned into candidates, and
+// evaluated in batches, one per network, with the scores back in input order.
 #include "hepnn/errors.hpp"
 #include "hepnn/tau.hpp"
 
 #include "formats/hdf5_file.hpp"
 #include "formats/hdf5_table.hpp"
 #include "workflow/files.hpp"
+#include "workflow/pipeline.hpp"
 #include "workflow/tau_calculators.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 namespace hepnn::tau {
 namespace {
 
 namespace h5 = hepnn::detail::h5;
 
-/// One dataset feeding one member of the candidate, its tracks or its clusters.
+/// One dataset feeding one member of the candidate, its tracks or its
+/// clusters; read through its raw chunks when they allow it.
 template <typename Object> struct column {
   std::string dataset;
   float Object::*member;
-  std::vector<double> values;
+  std::optional<h5::numeric_chunks> chunks;
+};
+
+/// One chunk of candidates in its stages: what the HDF5 thread read (raw
+/// chunks, or values HDF5 converted), the values, the objects and the
+/// candidates built from them.
+struct candidate_chunk {
+  std::vector<std::vector<h5::raw_chunk>> raw; ///< per dataset: nTracks, scalars, tracks, clusters
+  std::vector<std::vector<double>> values;     ///< per dataset
+  std::vector<unsigned char> bytes;
+  std::vector<track> track_objects;
+  std::vector<cluster> cluster_objects;
+  std::vector<candidate> candidates;
 };
 
 class candidate_reader {
@@ -31,6 +47,7 @@ public:
                    const std::vector<std::string>& cluster_fields)
       : f_(f), root_(f.root()) {
     rows_ = shape("TauJets/nTracks", 1, "the charged-track count (network choice)")[0];
+    n_tracks_chunks_ = h5::numeric_chunks::open(root_, "TauJets/nTracks");
     for (const auto& name : scalar_fields) {
       // the ntuple stores |ipSigLeadTrk| as absipSigLeadTrk
       std::string ds = "TauJets/" + name;
@@ -38,7 +55,7 @@ public:
       const auto member = detail::candidate_field(name);
       if (!member) throw config_error("tau candidates: unknown candidate field '" + name + "'");
       check(ds, 1, "the networks' input '" + name + "'");
-      scalars_.push_back({ds, member, {}});
+      scalars_.push_back({ds, member, h5::numeric_chunks::open(root_, ds)});
     }
     track_width_ = add_objects(track_fields, "TauTracks/", detail::track_field, "track", tracks_);
     cluster_width_ = add_objects(cluster_fields, "TauClusters/", detail::cluster_field, "cluster", clusters_);
@@ -52,37 +69,65 @@ public:
     return std::clamp<std::size_t>(h5::max_read_bytes / per_row, 1, std::max<std::size_t>(wanted, 1));
   }
 
-  /// Candidates first .. first + n - 1; valid until the next call.
-  const std::vector<candidate>& read(std::size_t first, std::size_t n) {
-    root_.read_rows("TauJets/nTracks", first, n, n_tracks_, 1);
-    for (auto& c : scalars_) root_.read_rows(c.dataset, first, n, c.values, 1);
-    for (auto& c : tracks_) root_.read_rows(c.dataset, first, n, c.values, track_width_);
-    for (auto& c : clusters_) root_.read_rows(c.dataset, first, n, c.values, cluster_width_);
-    fill(tracks_, n * track_width_, track_objects_);
-    fill(clusters_, n * cluster_width_, cluster_objects_);
-    candidates_.assign(n, candidate{});
+  /// HDF5 thread: candidates first .. first + n − 1 as stored.
+  void fetch(std::size_t first, std::size_t n, candidate_chunk& c) const {
+    const std::size_t k = 1 + scalars_.size() + tracks_.size() + clusters_.size();
+    c.raw.resize(k);
+    c.values.resize(k);
+    std::size_t i = 0;
+    auto one = [&](const std::string& ds, const std::optional<h5::numeric_chunks>& chunks, std::size_t width) {
+      if (chunks) chunks->reader().read(first, n, c.raw[i]);
+      else root_.read_rows(ds, first, n, c.values[i], width);
+      ++i;
+    };
+    one("TauJets/nTracks", n_tracks_chunks_, 1);
+    for (const auto& col : scalars_) one(col.dataset, col.chunks, 1);
+    for (const auto& col : tracks_) one(col.dataset, col.chunks, track_width_);
+    for (const auto& col : clusters_) one(col.dataset, col.chunks, cluster_width_);
+  }
+
+  /// Any thread: the candidates of what fetch() read.
+  const std::vector<candidate>& build(std::size_t first, std::size_t n, candidate_chunk& c, h5::chunk_scratch& scratch) const {
+    std::size_t i = 0;
+    auto one = [&](const std::optional<h5::numeric_chunks>& chunks) {
+      if (chunks) chunks->decode(first, n, c.raw[i], c.bytes, c.values[i], scratch);
+      return &c.values[i++];
+    };
+    const std::vector<double>& n_tracks = *one(n_tracks_chunks_);
+    std::vector<const std::vector<double>*> scalars, tracks, clusters;
+    for (const auto& col : scalars_) scalars.push_back(one(col.chunks));
+    for (const auto& col : tracks_) tracks.push_back(one(col.chunks));
+    for (const auto& col : clusters_) clusters.push_back(one(col.chunks));
+    fill(tracks_, tracks, n * track_width_, c.track_objects);
+    fill(clusters_, clusters, n * cluster_width_, c.cluster_objects);
+    c.candidates.assign(n, candidate{});
     for (std::size_t j = 0; j < n; ++j) {
-      candidate& c = candidates_[j];
-      const double nt = n_tracks_[j];
-      c.n_charged_tracks = std::isnan(nt) ? -1 : static_cast<int>(std::lround(nt));
-      for (auto& col : scalars_) c.*(col.member) = static_cast<float>(col.values[j]);
-      c.tracks = std::span<const track>(track_objects_).subspan(j * track_width_, track_width_);
-      c.clusters = std::span<const cluster>(cluster_objects_).subspan(j * cluster_width_, cluster_width_);
+      candidate& cand = c.candidates[j];
+      const double nt = n_tracks[j];
+      cand.n_charged_tracks = std::isnan(nt) ? -1 : static_cast<int>(std::lround(nt));
+      for (std::size_t k = 0; k < scalars_.size(); ++k) cand.*(scalars_[k].member) = static_cast<float>((*scalars[k])[j]);
+      cand.tracks = std::span<const track>(c.track_objects).subspan(j * track_width_, track_width_);
+      cand.clusters = std::span<const cluster>(c.cluster_objects).subspan(j * cluster_width_, cluster_width_);
     }
-    return candidates_;
+    return c.candidates;
+  }
+
+  /// Candidates first .. first + n − 1 on the calling thread; valid until the next call.
+  const std::vector<candidate>& read(std::size_t first, std::size_t n) {
+    fetch(first, n, own_);
+    return build(first, n, own_, scratch_);
   }
 
 private:
   const h5::file& f_;
   h5::group root_;
   std::size_t rows_ = 0, track_width_ = 0, cluster_width_ = 0;
+  std::optional<h5::numeric_chunks> n_tracks_chunks_;
   std::vector<column<candidate>> scalars_;
   std::vector<column<track>> tracks_;
   std::vector<column<cluster>> clusters_;
-  std::vector<double> n_tracks_;
-  std::vector<track> track_objects_;
-  std::vector<cluster> cluster_objects_;
-  std::vector<candidate> candidates_;
+  candidate_chunk own_;
+  h5::chunk_scratch scratch_;
 
   /// Columns for the per-slot fields of one object kind; returns the slot count.
   template <typename Object>
@@ -105,19 +150,23 @@ private:
                                         std::to_string(width) + " (the datasets of /" + group.substr(0, group.size() - 1) +
                                         " must agree)");
       }
-      out.push_back({group + name, member, {}});
+      out.push_back({group + name, member, h5::numeric_chunks::open(root_, group + name)});
     }
     return width;
   }
 
   template <typename Object>
-  static void fill(const std::vector<column<Object>>& columns, std::size_t slots, std::vector<Object>& objects) {
+  static void fill(const std::vector<column<Object>>& columns, const std::vector<const std::vector<double>*>& values, std::size_t slots,
+                   std::vector<Object>& objects) {
     objects.assign(slots, Object{});
-    for (const auto& c : columns)
-      if (c.values.size() < slots) throw error("tau candidates: /" + c.dataset + " read " + std::to_string(c.values.size()) +
-                                               " values for " + std::to_string(slots) + " slots");
-    for (const auto& c : columns)
-      for (std::size_t i = 0; i < slots; ++i) objects[i].*(c.member) = static_cast<float>(c.values[i]);
+    for (std::size_t k = 0; k < columns.size(); ++k)
+      if (values[k]->size() < slots) throw error("tau candidates: /" + columns[k].dataset + " read " + std::to_string(values[k]->size()) +
+                                                 " values for " + std::to_string(slots) + " slots");
+    for (std::size_t k = 0; k < columns.size(); ++k) {
+      const auto member = columns[k].member;
+      const double* v = values[k]->data();
+      for (std::size_t i = 0; i < slots; ++i) objects[i].*member = static_cast<float>(v[i]);
+    }
   }
 
   std::vector<std::size_t> shape(const std::string& ds, std::size_t rank, const std::string& purpose) const {
@@ -137,21 +186,47 @@ private:
   }
 };
 
+/// One pipeline item, and a thread's scratch.
+struct tau_item {
+  std::size_t first = 0, n = 0;
+  candidate_chunk data;
+  std::vector<evaluation> results;
+};
+struct tau_worker {
+  batch_workspace ws;
+  h5::chunk_scratch scratch;
+};
+
 template <typename T>
 void run(const score_options& o, const std::function<void(const std::vector<evaluation>&)>& sink) {
   const basic_evaluator<T> ev(o.evaluator);
-  candidate_file reader(o.input, ev.scalar_fields(), ev.track_fields(), ev.cluster_fields());
-  workspace ws;
-  std::vector<evaluation> results;
-  const std::size_t chunk = reader.rows_per_read(o.chunk);
-  for (std::size_t first = 0; first < reader.size(); first += chunk) {
-    const std::size_t n = std::min(chunk, reader.size() - first);
-    const auto& candidates = reader.read(first, n);
-    results.resize(n);
-    for (std::size_t j = 0; j < n; ++j) results[j] = ev.evaluate(candidates[j], ws);
-    sink(results);
-    if (o.progress) o.progress(first + n, reader.size());
-  }
+  const auto f = h5::file::open(o.input.string());
+  const candidate_reader reader(f, ev.scalar_fields(), ev.track_fields(), ev.cluster_fields());
+  const std::size_t chunk = reader.rows_per_read(o.chunk), total = reader.rows();
+  const std::size_t items = (total + chunk - 1) / chunk;
+  const std::size_t threads = std::min(hepnn::detail::thread_count(o.threads), std::max<std::size_t>(items, 1));
+  const std::size_t ring = threads > 1 ? 2 * threads : 1;
+  std::vector<tau_item> slots(ring);
+  std::vector<tau_worker> workers(threads);
+  hepnn::detail::pipeline_stages stages;
+  stages.read = [&](std::size_t i, std::size_t slot) {
+    tau_item& it = slots[slot];
+    it.first = i * chunk;
+    it.n = std::min(chunk, total - it.first);
+    reader.fetch(it.first, it.n, it.data);
+  };
+  stages.work = [&](std::size_t slot, std::size_t w) {
+    tau_item& it = slots[slot];
+    const auto& candidates = reader.build(it.first, it.n, it.data, workers[w].scratch);
+    it.results.resize(it.n);
+    ev.evaluate_batch(candidates, it.results, workers[w].ws);
+  };
+  stages.write = [&](std::size_t, std::size_t slot) {
+    const tau_item& it = slots[slot];
+    sink(it.results);
+    if (o.progress) o.progress(it.first + it.n, total);
+  };
+  hepnn::detail::run_pipeline(threads, items, ring, stages);
 }
 
 template <typename T> score_summary write(const score_options& o) {

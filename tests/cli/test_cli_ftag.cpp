@@ -41,7 +41,7 @@ std::string sample() { return (shared_dir() / "ftag" / "sample_ttbar.h5").string
 
 TEST_F(ftag_cli, eval_then_check_reproduces_the_r22default_reference) {
   const auto net = network("dips_like");
-  auto r = hepnn_cli("eval " + net + " " + sample() + " -o " + path("scores.h5") + " --selection r22default --sort sd0sort");
+  auto r = hepnn_cli("eval " + net + " " + sample() + " -o " + path("scores.h5") + " --selection r22default --sort sd0sort --threads 2 --chunk 7");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("r22default selection, sd0sort order (chosen explicitly)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("scored 2000 jets"), std::string::npos) << r.err;
@@ -239,6 +239,9 @@ TEST_F(ftag_cli, usage_mistakes_exit_2) {
   EXPECT_EQ(hepnn_cli("eval " + network("dips_like") + " " + sample() + " -o x.h5 --selection r99").status, 2);
   EXPECT_EQ(hepnn_cli("check " + network("dips_like") + " " + sample() + " --reference dips --plot x.gif").status, 2);
   EXPECT_EQ(hepnn_cli("check " + network("umami_like") + " " + sample() + " --reference DL1r").status, 2); // which output?
+  const auto r = hepnn_cli("eval " + network("dips_like") + " " + sample() + " -o x.h5 --threads 0");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--threads"), std::string::npos) << r.err;
 }
 
 } // namespace

@@ -112,7 +112,8 @@ TEST_F(tau_cli, varspec_convert_tauid_reproduce_every_reference_score) {
 TEST_F(tau_cli, a_file_family_as_ntuple2hdf_writes_it_is_read) {
   copy_to_family(candidates(), path("cands_%d.h5"), 64 * 1024);
   ASSERT_TRUE(fs::exists(path("cands_1.h5"))) << "the copy should span several members";
-  const auto r = hepnn_cli(tauid(path("cands_%d.h5"), path("scores.h5")));
+  // on two threads, in chunks that straddle the stored ones
+  const auto r = hepnn_cli(tauid(path("cands_%d.h5"), path("scores.h5"), "--threads 2 --chunk 7"));
   ASSERT_EQ(r.status, 0) << r.err;
   expect_scores_match(path("scores.h5"));
 }
