@@ -446,9 +446,51 @@ void affine(const T* x, std::size_t ldx, const T* w, const T* c, T* y, std::size
     for (std::size_t i = 0; i < n; i += L) store(y + r * ldy + i, load(x + r * ldx + i) * load(w + i) + load(c + i));
 }
 
+/// prepare() for contiguous rows of at most one vector (tracks of a few
+/// variables, fixed-shape inputs): the block is converted as one flat run of
+/// double vectors into a staging buffer, then each row is one vector store
+/// (its spill lanes land in the destination row's padding). The same
+/// arithmetic as the scalar loop, element by element.
+template <typename T>
+bool prepare_short(const T* x, const double* offset, const double* scale, T* y, std::size_t ldy, std::size_t rows,
+                   std::size_t n) {
+  constexpr std::size_t LD = lanes<double>, LT = lanes<T>, block_rows = 32;
+  using half = typename vec_type<T, static_cast<int>(LD * sizeof(T))>::type; // LD values of T
+  alignas(64) T flat[block_rows * LT + LT];
+  alignas(64) double off[LT * LD], sc[LT * LD]; // offset and scale along the flat run, period n·LD
+  const std::size_t period = n * LD;
+  for (std::size_t k = 0; k < period; ++k) off[k] = offset[k % n], sc[k] = scale[k % n];
+  vec<double> bad{};
+  for (std::size_t r0 = 0; r0 < rows; r0 += block_rows) {
+    const std::size_t count = std::min(block_rows, rows - r0) * n;
+    const T* src = x + r0 * n;
+    std::size_t k = 0, phase = 0;
+    for (; k + LD <= count; k += LD) {
+      half h;
+      std::memcpy(&h, src + k, sizeof h);
+      const vec<double> v = __builtin_convertvector(h, vec<double>);
+      bad = (v - v != 0) ? splat(1.0) : bad; // NaN or ±inf
+      const half out = __builtin_convertvector((v + load(off + phase)) * load(sc + phase), half);
+      std::memcpy(flat + k, &out, sizeof out);
+      phase = phase + LD == period ? 0 : phase + LD;
+    }
+    for (; k < count; ++k) {
+      const double v = static_cast<double>(src[k]);
+      if (!(v - v == 0.0)) bad[0] = 1;
+      flat[k] = static_cast<T>((v + offset[k % n]) * scale[k % n]);
+    }
+    for (std::size_t r = 0; r < count / n; ++r) store(y + (r0 + r) * ldy, load(flat + r * n));
+  }
+  for (std::size_t i = 0; i < LD; ++i)
+    if (bad[i] != 0) return false;
+  return true;
+}
+
 template <typename T>
 bool prepare(const T* x, std::size_t ldx, const double* offset, const double* scale, T* y, std::size_t ldy,
              std::size_t rows, std::size_t n) {
+  if (ldx == n && n > 0 && n <= lanes<T> && ldy >= lanes<T> && rows > 1)
+    return prepare_short(x, offset, scale, y, ldy, rows, n);
   using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
   constexpr U exponent = sizeof(T) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
   U bad = 0;
