@@ -459,7 +459,8 @@ bool prepare_short(const T* x, const double* offset, const double* scale, T* y, 
   alignas(64) T flat[block_rows * LT + LT];
   alignas(64) double off[LT * LD], sc[LT * LD]; // offset and scale along the flat run, period n·LD
   const std::size_t period = n * LD;
-  for (std::size_t k = 0; k < period; ++k) off[k] = offset[k % n], sc[k] = scale[k % n];
+  for (std::size_t k = 0; k < period;) // no modulo: this runs once per call
+    for (std::size_t i = 0; i < n; ++i, ++k) off[k] = offset[i], sc[k] = scale[i];
   vec<double> bad{};
   for (std::size_t r0 = 0; r0 < rows; r0 += block_rows) {
     const std::size_t count = std::min(block_rows, rows - r0) * n;
@@ -474,10 +475,10 @@ bool prepare_short(const T* x, const double* offset, const double* scale, T* y, 
       std::memcpy(flat + k, &out, sizeof out);
       phase = phase + LD == period ? 0 : phase + LD;
     }
-    for (; k < count; ++k) {
+    for (; k < count; ++k, ++phase) { // the tail: fewer than LD values, phase continues the run
       const double v = static_cast<double>(src[k]);
       if (!(v - v == 0.0)) bad[0] = 1;
-      flat[k] = static_cast<T>((v + offset[k % n]) * scale[k % n]);
+      flat[k] = static_cast<T>((v + off[phase]) * sc[phase]);
     }
     for (std::size_t r = 0; r < count / n; ++r) store(y + (r0 + r) * ldy, load(flat + r * n));
   }

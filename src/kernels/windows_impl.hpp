@@ -30,34 +30,50 @@ template <typename T> inline vec<T> madd(vec<T> a, vec<T> b, vec<T> c) {
 #endif
 }
 
-/// FB filters of one position, events in lanes: each x vector read once
-/// serves FB accumulators.
-template <typename T, int FB> inline void window_block(const window_args<T>& a, std::size_t p, std::size_t f) {
+/// PB positions × FB filters, events in lanes: each x vector read serves
+/// FB accumulators and each broadcast weight PB of them, so the loads stay
+/// below the multiply-adds.
+template <typename T, int PB, int FB> inline void window_block(const window_args<T>& a, std::size_t p, std::size_t f) {
   constexpr std::size_t L = lanes<T>;
-  vec<T> acc[FB];
-  for (int j = 0; j < FB; ++j) acc[j] = a.bias ? splat(a.bias[f + j]) : vec<T>{};
+  vec<T> acc[PB][FB];
+  for (int i = 0; i < PB; ++i)
+    for (int j = 0; j < FB; ++j) acc[i][j] = a.bias ? splat(a.bias[f + j]) : vec<T>{};
   const std::int32_t* idx = a.index + p * a.k;
   const T* w = a.w + f;
   for (std::size_t q = 0; q < a.k; ++q) {
-    const vec<T> xv = load(a.x + static_cast<std::size_t>(idx[q]) * L);
-    for (int j = 0; j < FB; ++j) acc[j] = madd<T>(splat(w[q * a.ldw + j]), xv, acc[j]);
+    vec<T> xv[PB];
+    for (int i = 0; i < PB; ++i) xv[i] = load(a.x + static_cast<std::size_t>(idx[i * a.k + q]) * L);
+    for (int j = 0; j < FB; ++j) {
+      const vec<T> wb = splat(w[q * a.ldw + j]);
+      for (int i = 0; i < PB; ++i) acc[i][j] = madd<T>(wb, xv[i], acc[i][j]);
+    }
   }
-  T* y = a.y + (p * a.filters + f) * L;
-  for (int j = 0; j < FB; ++j) {
-    vec<T> out = acc[j];
-    if (a.relu) out = out < 0 ? vec<T>{} : out;
-    store(y + j * L, out);
+  for (int i = 0; i < PB; ++i) {
+    T* y = a.y + ((p + i) * a.filters + f) * L;
+    for (int j = 0; j < FB; ++j) {
+      vec<T> out = acc[i][j];
+      if (a.relu) out = out < 0 ? vec<T>{} : out;
+      store(y + j * L, out);
+    }
   }
 }
 
-template <typename T> void window_lanes(const window_args<T>& a) {
-  for (std::size_t p = 0; p < a.positions; ++p) {
-    std::size_t f = 0;
-    for (; f + 8 <= a.filters; f += 8) window_block<T, 8>(a, p, f);
-    if (f + 4 <= a.filters) window_block<T, 4>(a, p, f), f += 4;
-    if (f + 2 <= a.filters) window_block<T, 2>(a, p, f), f += 2;
-    if (f < a.filters) window_block<T, 1>(a, p, f);
+/// All filters of positions [p, p + PB).
+template <typename T, int PB> inline void window_positions(const window_args<T>& a, std::size_t p) {
+  std::size_t f = 0;
+  for (; f + 8 <= a.filters; f += 8) { // 8 filters: two positions at a time (16 accumulators)
+    if constexpr (PB == 4) window_block<T, 2, 8>(a, p, f), window_block<T, 2, 8>(a, p + 2, f);
+    else window_block<T, PB, 8>(a, p, f);
   }
+  if (f + 4 <= a.filters) window_block<T, PB, 4>(a, p, f), f += 4;
+  if (f + 2 <= a.filters) window_block<T, PB, 2>(a, p, f), f += 2;
+  if (f < a.filters) window_block<T, PB, 1>(a, p, f);
+}
+
+template <typename T> void window_lanes(const window_args<T>& a) {
+  std::size_t p = 0;
+  for (; p + 4 <= a.positions; p += 4) window_positions<T, 4>(a, p);
+  for (; p < a.positions; ++p) window_positions<T, 1>(a, p);
 }
 
 /// NV vectors of filters of one position of one event: x broadcast, w rows
