@@ -155,4 +155,41 @@ private:
 /// leaf lists, NaN and infinities as "nan", "inf", "-inf".
 std::string dump_json(const tree& t, const std::vector<std::string>& branches, std::int64_t first, std::int64_t last);
 
+/// A branch the writer creates: a scalar of a basic type, or (vector)
+/// a std::vector of it (a TBranchElement, as `tree->Branch("x", &vec)` makes).
+struct branch_spec {
+  std::string name;
+  value_type type = value_type::float32;
+  bool vector = false;
+};
+
+/// Writes one flat TTree to a new ROOT file, in the layout ROOT 6.22+ writes
+/// (TTree v20, TBranch v13, TBranchElement v10), with zlib-compressed baskets
+/// (stored raw where compression does not shrink them). Entries are
+/// appended in chunks; a basket is written whenever a branch's buffer
+/// reaches `basket_bytes`, so memory stays bounded. The file at `path` is
+/// written directly: wrap it in a temporary file for atomic output. The
+/// file carries the TStreamerInfo records of the classes it uses, as ROOT's
+/// own files do (JSROOT needs them).
+class tree_writer {
+public:
+  tree_writer(const std::string& path, const std::string& tree_name, std::vector<branch_spec> branches, int zlib_level = 1,
+              std::size_t basket_bytes = 32000);
+  ~tree_writer();
+  tree_writer(const tree_writer&) = delete;
+  tree_writer& operator=(const tree_writer&) = delete;
+
+  /// Appends entries: one column per branch in declaration order, each of
+  /// the branch's type, depth 0 for scalars and 1 (with offsets) for
+  /// vectors, all with the same number of entries. Throws input_error otherwise.
+  void append(const std::vector<column>& columns);
+  /// Writes the remaining baskets, the tree, the directory and the header.
+  void close();
+  std::int64_t entries() const;
+
+  struct impl;
+private:
+  std::unique_ptr<impl> impl_;
+};
+
 } // namespace hepnn::root

@@ -76,14 +76,34 @@ std::string block_algorithm(const unsigned char* src, std::size_t size) {
 }
 
 void decompress(const unsigned char* src, std::size_t size, std::vector<unsigned char>& out, const std::string& where) {
-  std::size_t in = 0, done = 0;
-  while (done < out.size()) {
-    if (size - in < header_bytes) bad(where, in, "truncated block header (" + std::to_string(out.size() - done) + " bytes still expected)");
+  // First the block headers alone: they must account for exactly the
+  // expected length, and no block may claim more than its algorithm can
+  // expand to, so a damaged length never leads to a large allocation.
+  const std::size_t expected = out.size();
+  std::size_t in = 0, total = 0;
+  while (in < size) {
+    if (size - in < header_bytes) bad(where, in, "truncated block header");
     const unsigned char* h = src + in;
     const std::size_t n = le3(h + 3), m = le3(h + 6);
     if (n > size - in - header_bytes) bad(where, in, "its size (" + std::to_string(n) + ") runs past the end of the record");
-    if (m > out.size() - done) bad(where, in, "it expands past the object's stated length");
-    if (m == 0 || n == 0 || n > max_block || m > max_block) bad(where, in, "empty or oversized block");
+    if (m == 0 || n == 0) bad(where, in, "empty block");
+    const std::string algo = block_algorithm(h, header_bytes);
+    if ((algo == "zlib" && m > n * 1100 + 64) || (algo == "lz4" && m > n * 300 + 64))
+      bad(where, in, "it claims to expand " + std::to_string(n) + " bytes to " + std::to_string(m) + ", more than " + algo + " can");
+    if (algo == "zstd") {
+      const unsigned long long content = ZSTD_getFrameContentSize(h + header_bytes, n);
+      if (content != ZSTD_CONTENTSIZE_UNKNOWN && content != m) bad(where, in, "zstd frame size differs from the block header");
+    }
+    total += m;
+    in += header_bytes + n;
+  }
+  if (total != expected)
+    throw input_error(where + ": compressed blocks hold " + std::to_string(total) + " bytes, the object should have " + std::to_string(expected));
+  in = 0;
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const unsigned char* h = src + in;
+    const std::size_t n = le3(h + 3), m = le3(h + 6);
     const std::string algo = block_algorithm(h, header_bytes);
     const unsigned char* payload = h + header_bytes;
     unsigned char* dst = out.data() + done;
@@ -96,7 +116,24 @@ void decompress(const unsigned char* src, std::size_t size, std::vector<unsigned
     in += header_bytes + n;
     done += m;
   }
-  if (in != size) bad(where, in, std::to_string(size - in) + " bytes left over after the last block");
+}
+
+std::vector<unsigned char> decompress(const unsigned char* src, std::size_t size, std::size_t expected, const std::string& where) {
+  // validate the headers against `expected` before allocating it
+  {
+    std::size_t in = 0, total = 0;
+    while (in + header_bytes <= size) {
+      const std::size_t n = le3(src + in + 3), m = le3(src + in + 6);
+      total += m;
+      if (n > size - in - header_bytes) break;
+      in += header_bytes + n;
+    }
+    if (total != expected || in != size)
+      throw input_error(where + ": compressed blocks hold " + std::to_string(total) + " bytes, the object should have " + std::to_string(expected));
+  }
+  std::vector<unsigned char> out(expected);
+  decompress(src, size, out, where);
+  return out;
 }
 
 void compress_zlib(const unsigned char* src, std::size_t size, int level, std::vector<unsigned char>& out) {

@@ -14,6 +14,9 @@ namespace hepnn::root::detail {
 /// block, an unknown algorithm, a checksum mismatch or a size mismatch.
 void decompress(const unsigned char* src, std::size_t size, std::vector<unsigned char>& out, const std::string& where);
 
+/// The same, allocating the result only after the block headers add up to `expected`.
+std::vector<unsigned char> decompress(const unsigned char* src, std::size_t size, std::size_t expected, const std::string& where);
+
 /// The algorithm of the first block ("zlib", "lzma", "lz4", "zstd", "old"), or "none".
 std::string block_algorithm(const unsigned char* src, std::size_t size);
 

@@ -72,6 +72,13 @@ void file::impl::read_bytes(std::uint64_t at, std::size_t n, unsigned char* out,
     throw input_error(path + ": cannot read " + what + ": " + std::strerror(errno));
 }
 
+std::vector<unsigned char> file::impl::read_range(std::uint64_t at, std::size_t n, const std::string& what) const {
+  if (at > size || n > size - at) read_bytes(at, n, nullptr, what); // throws, naming the range
+  std::vector<unsigned char> out(n);
+  read_bytes(at, n, out.data(), what);
+  return out;
+}
+
 detail::key file::impl::parse_key(const unsigned char* data, std::size_t n, const std::string& what) const {
   const std::string where = path + ": " + what;
   cursor c(data, n, &where);
@@ -103,12 +110,9 @@ detail::key file::impl::read_key(std::uint64_t at, const std::string& what) cons
 
 std::vector<unsigned char> file::impl::read_object(const detail::key& k, const std::string& what) const {
   const std::size_t stored = std::size_t(k.nbytes - k.keylen);
-  std::vector<unsigned char> raw(stored);
-  read_bytes(std::uint64_t(k.seek_key) + std::uint64_t(k.keylen), stored, raw.data(), what);
+  const std::vector<unsigned char> raw = read_range(std::uint64_t(k.seek_key) + std::uint64_t(k.keylen), stored, what);
   if (std::size_t(k.objlen) == stored) return raw;
-  std::vector<unsigned char> out(std::size_t(k.objlen));
-  detail::decompress(raw.data(), raw.size(), out, path + ": " + what);
-  return out;
+  return detail::decompress(raw.data(), raw.size(), std::size_t(k.objlen), path + ": " + what);
 }
 
 void file::impl::walk(std::uint64_t at, const std::vector<unsigned char>& record, const std::string& prefix, std::size_t depth,
@@ -131,8 +135,7 @@ void file::impl::walk(std::uint64_t at, const std::vector<unsigned char>& record
   if (seek_keys == 0) return; // an empty directory
   if (nbytes_keys <= 0 || std::uint64_t(nbytes_keys) > limits::max_object_bytes || seek_keys < 0)
     throw input_error(where + ": bad key list (fSeekKeys " + std::to_string(seek_keys) + ", fNbytesKeys " + std::to_string(nbytes_keys) + ")");
-  std::vector<unsigned char> list(std::size_t(nbytes_keys), 0);
-  read_bytes(std::uint64_t(seek_keys), list.size(), list.data(), what + "'s key list");
+  const std::vector<unsigned char> list = read_range(std::uint64_t(seek_keys), std::size_t(nbytes_keys), what + "'s key list");
   const detail::key head = parse_key(list.data(), list.size(), what + "'s key list");
   cursor lc(list.data(), list.size(), &where);
   lc.seek(std::size_t(head.keylen), "key list");

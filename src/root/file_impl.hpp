@@ -35,6 +35,8 @@ struct file::impl {
 
   /// Reads [at, at + n) of the file; throws input_error naming `what`.
   void read_bytes(std::uint64_t at, std::size_t n, unsigned char* out, const std::string& what) const;
+  /// Reads [at, at + n) into a new buffer (the range is checked before allocating).
+  std::vector<unsigned char> read_range(std::uint64_t at, std::size_t n, const std::string& what) const;
   /// Parses a key header from a buffer.
   detail::key parse_key(const unsigned char* data, std::size_t n, const std::string& what) const;
   /// Reads a key header at `at` (its length bounded by the file).

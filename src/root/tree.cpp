@@ -392,8 +392,7 @@ void tree::impl::load_basket(std::size_t branch, std::size_t k) {
     cached_data = e.data;
     cached_offsets = e.offsets;
   } else {
-    std::vector<unsigned char> raw(std::size_t(r.bytes));
-    f->read_bytes(std::uint64_t(r.seek), raw.size(), raw.data(), what);
+    const std::vector<unsigned char> raw = f->read_range(std::uint64_t(r.seek), std::size_t(r.bytes), what);
     const detail::key k0 = f->parse_key(raw.data(), raw.size(), what);
     const std::string where = f->path + ": " + what;
     cursor c(raw.data(), raw.size(), &where);
@@ -407,9 +406,9 @@ void tree::impl::load_basket(std::size_t branch, std::size_t k) {
     if (k0.nbytes != r.bytes) c.fail("key length " + std::to_string(k0.nbytes) + " differs from the branch's fBasketBytes " + std::to_string(r.bytes));
     if (nev != n_entries) c.fail("holds " + std::to_string(nev) + " entries, the branch says " + std::to_string(n_entries));
     const std::size_t stored = std::size_t(k0.nbytes - k0.keylen);
-    std::vector<unsigned char> obj(std::size_t(k0.objlen));
-    if (stored == obj.size()) std::memcpy(obj.data(), raw.data() + k0.keylen, stored);
-    else detail::decompress(raw.data() + k0.keylen, stored, obj, where);
+    std::vector<unsigned char> obj = stored == std::size_t(k0.objlen)
+                                         ? std::vector<unsigned char>(raw.begin() + k0.keylen, raw.end())
+                                         : detail::decompress(raw.data() + k0.keylen, stored, std::size_t(k0.objlen), where);
     const std::int64_t border = std::int64_t(last) - k0.keylen;
     if (border < 0 || std::uint64_t(border) > obj.size()) c.fail("fLast lies outside the basket");
     if (std::uint64_t(border) < obj.size()) {
