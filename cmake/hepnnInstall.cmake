@@ -4,7 +4,7 @@ include(CMakePackageConfigHelpers)
 
 set(HEPNN_CONFIG_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/hepnn)
 
-install(TARGETS hepnn_core hepnn EXPORT hepnnTargets
+install(TARGETS hepnn_core hepnn_root hepnn EXPORT hepnnTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}

@@ -12,5 +12,6 @@ int run_check(int argc, char** argv);
 int run_varspec(int argc, char** argv);
 int run_tauid(int argc, char** argv);
 int run_root(int argc, char** argv);
+int run_ntuple2hdf(int argc, char** argv);
 
 } // namespace hepnn::cli

@@ -161,6 +161,7 @@ struct branch_spec {
   std::string name;
   value_type type = value_type::float32;
   bool vector = false;
+  std::string leaf; ///< the leaf's name when it differs from the branch's (scalars)
 };
 
 /// Writes one flat TTree to a new ROOT file, in the layout ROOT 6.22+ writes

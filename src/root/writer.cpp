@@ -451,7 +451,8 @@ struct tree_writer::impl {
       const std::size_t br = o.open_count();
       o.u16(13);
       const leaf_code lc = code_of(b.spec.type);
-      o.tnamed(b.spec.name, b.spec.vector ? b.spec.name : b.spec.name + "/" + lc.letter);
+      const std::string leaf_name = b.spec.leaf.empty() || b.spec.vector ? b.spec.name : b.spec.leaf;
+      o.tnamed(b.spec.name, b.spec.vector ? b.spec.name : leaf_name + "/" + lc.letter);
       c = o.open_count(); // TAttFill
       o.u16(2), o.i16(0), o.i16(1001);
       o.close_count(c);
@@ -482,7 +483,7 @@ struct tree_writer::impl {
       o.u16(1);
       const std::size_t leaf = o.open_count();
       o.u16(2);
-      o.tnamed(b.spec.name, b.spec.name);
+      o.tnamed(leaf_name, leaf_name);
       o.i32(1);                                  // fLen
       o.i32(std::int32_t(width(b.spec.type)));   // fLenType
       o.i32(0);                                  // fOffset

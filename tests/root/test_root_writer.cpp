@@ -50,7 +50,7 @@ struct fixture {
 fixture write_file(const fs::path& path, int level, std::size_t basket_bytes, int chunks, std::size_t n) {
   fixture fx;
   for (bool vec : {false, true})
-    for (auto t : all_types) fx.specs.push_back({name_of(t, vec), t, vec});
+    for (auto t : all_types) fx.specs.push_back({name_of(t, vec), t, vec, ""});
   for (const auto& s : fx.specs) {
     column c;
     c.type = s.type;
@@ -132,7 +132,7 @@ TEST(RootWriter, RoundTripAllTypesManyBaskets) {
 
 TEST(RootWriter, RefusesMismatchedColumns) {
   const fs::path path = temp("bad.root");
-  root::tree_writer w(path.string(), "t", {{"x", value_type::float32, false}, {"y", value_type::int32, true}});
+  root::tree_writer w(path.string(), "t", {{"x", value_type::float32, false, ""}, {"y", value_type::int32, true, ""}});
   column x, y;
   x.type = value_type::float32;
   y.type = value_type::int32;
@@ -142,7 +142,7 @@ TEST(RootWriter, RefusesMismatchedColumns) {
   EXPECT_THROW(w.append({x, y}), input_error); // y has 0 entries, x has 1
   x.type = value_type::float64;
   EXPECT_THROW(w.append({x}), input_error);
-  EXPECT_THROW(root::tree_writer(path.string(), "t", {{"s", value_type::string, false}}), input_error);
+  EXPECT_THROW(root::tree_writer(path.string(), "t", {{"s", value_type::string, false, ""}}), input_error);
   fs::remove(path);
 }
 
