@@ -143,6 +143,7 @@ bool stl_type(const std::string& raw, decoder& d, std::string& why) {
 }
 
 template <class Byte> void append_swapped(std::vector<unsigned char>& out, const Byte* src, std::size_t n, std::size_t w) {
+  if (n == 0) return;
   const std::size_t at = out.size();
   out.resize(at + n * w);
   unsigned char* dst = out.data() + at;

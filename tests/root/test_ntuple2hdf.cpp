@@ -125,23 +125,33 @@ void write_ntuple(const fs::path& path, const table& h5, std::size_t rows) {
   w.close();
 }
 
-/// numpy's own permutation: RandomState(seed).shuffle of 0..n-1.
-std::vector<std::size_t> numpy_order(std::size_t n) {
-  const std::string cmd = "/usr/bin/python3 -c \"import numpy as np; a=np.arange(" + std::to_string(n) +
-                          "); np.random.RandomState(1234567890).shuffle(a); print(' '.join(map(str, a)))\"";
+/// numpy's own permutations: RandomState(seed).shuffle of 0..n-1 for each n (one process).
+std::vector<std::vector<std::size_t>> numpy_orders(const std::vector<std::size_t>& sizes) {
+  std::string list;
+  for (const auto n : sizes) list += (list.empty() ? "" : ",") + std::to_string(n);
+  const std::string cmd = "/usr/bin/python3 -c \"import numpy as np\nfor n in [" + list +
+                          "]:\n a=np.arange(n); np.random.RandomState(1234567890).shuffle(a); print(n, ' '.join(map(str, a)))\"";
   FILE* p = popen(cmd.c_str(), "r");
   EXPECT_NE(p, nullptr);
-  std::vector<std::size_t> out;
-  unsigned long long v;
-  while (p && std::fscanf(p, "%llu", &v) == 1) out.push_back(std::size_t(v));
+  std::vector<std::vector<std::size_t>> out;
+  unsigned long long n, v;
+  while (p && std::fscanf(p, "%llu", &n) == 1) {
+    out.emplace_back();
+    for (unsigned long long k = 0; k < n && std::fscanf(p, "%llu", &v) == 1; ++k) out.back().push_back(std::size_t(v));
+  }
   if (p) {
     EXPECT_EQ(pclose(p), 0) << "python3 with numpy is needed as the oracle";
   }
+  EXPECT_EQ(out.size(), sizes.size());
   return out;
 }
+std::vector<std::size_t> numpy_order(std::size_t n) { return numpy_orders({n}).at(0); }
 
 TEST(Ntuple2hdf, ShuffleOrderIsNumpys) {
-  for (std::size_t n : {0, 1, 2, 3, 10, 500, 4097, 100000}) EXPECT_EQ(ntuple::numpy_shuffle_order(n, 1234567890), numpy_order(n)) << n;
+  const std::vector<std::size_t> sizes = {0, 1, 2, 3, 10, 500, 4097, 100000};
+  const auto want = numpy_orders(sizes);
+  ASSERT_EQ(want.size(), sizes.size());
+  for (std::size_t k = 0; k < sizes.size(); ++k) EXPECT_EQ(ntuple::numpy_shuffle_order(sizes[k], 1234567890), want[k]) << sizes[k];
 }
 
 bool truth_xp(const table& t, std::size_t r) {
