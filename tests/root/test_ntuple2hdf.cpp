@@ -4,8 +4,11 @@
 // (numpy itself, Debian's python3-numpy, is the oracle of the row order).
 #include "support/shared_data.hpp"
 
+#include "hepnn/io.hpp"
+#include "hepnn/keras.hpp"
 #include "hepnn/ntuple.hpp"
 #include "hepnn/root.hpp"
+#include "hepnn/tau.hpp"
 
 #include "formats/hdf5_file.hpp"
 
@@ -230,6 +233,36 @@ TEST_F(ntuple2hdf_test, RecoOnlyOneProng) {
     auto v = [&](const char* n) { return h5_.at(std::string("TauJets/") + n)[r]; };
     return std::fabs(v("eta")) < 2.5 && (std::fabs(v("eta")) < 1.37 || std::fabs(v("eta")) > 1.52) && v("pt") > 20000 && v("nTracks") == 1;
   }, 10);
+}
+
+/// tauid reads the ROOT ntuple directly: every candidate gets the score,
+/// network and object counts it gets from tau_candidates.h5.
+TEST_F(ntuple2hdf_test, TauidScoresTheRootNtupleAsTheHdf5File) {
+  tau::score_options o;
+  const auto tau_dir = shared_dir() / "tau";
+  for (const char* prong : {"1p", "3p"}) {
+    const auto src = tau_dir / (std::string("tau_") + prong);
+    const auto spec = tau::varspec_from_model(src / "model.h5", src / "preproc.h5");
+    const auto out = dir_ / (std::string(prong) + ".json");
+    save_network(convert_keras(src / "model.h5", {}, &spec).network, out);
+    (std::string(prong) == "1p" ? o.evaluator.network_1p : o.evaluator.network_3p) = out;
+  }
+  o.input = candidates();
+  const auto from_h5 = tau::evaluate_candidates(o);
+  o.input = dir_ / "ntuple.root";
+  o.chunk = 37; // several reads
+  const auto from_root = tau::evaluate_candidates(o);
+  ASSERT_EQ(from_h5.size(), rows_);
+  ASSERT_EQ(from_root.size(), rows_);
+  std::size_t scored = 0;
+  for (std::size_t i = 0; i < rows_; ++i) {
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(from_root[i].score), std::bit_cast<std::uint64_t>(from_h5[i].score)) << i;
+    EXPECT_EQ(from_root[i].network, from_h5[i].network) << i;
+    EXPECT_EQ(from_root[i].tracks_used, from_h5[i].tracks_used) << i;
+    EXPECT_EQ(from_root[i].clusters_used, from_h5[i].clusters_used) << i;
+    scored += from_root[i].score != tau::no_score;
+  }
+  EXPECT_GT(scored, rows_ / 2);
 }
 
 TEST(NtupleFormula, ErrorsPointAtThePosition) {
