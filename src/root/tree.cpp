@@ -176,7 +176,7 @@ struct tree::impl {
   void type_plain(const detail::branch_rec& b, branch_info& i, decoder& d);
   std::vector<basket_ref> list_baskets(const detail::branch_rec& b) const;
   void load_basket(std::size_t branch, std::size_t basket);
-  void decode(std::size_t branch, const unsigned char* p, std::size_t n, std::int64_t entry, branch_values& out) const;
+  void decode(std::size_t branch, const unsigned char* p, std::size_t n, const std::string& where, branch_values& out) const;
 };
 
 void tree::impl::type_plain(const detail::branch_rec& b, branch_info& i, decoder& d) {
@@ -474,9 +474,8 @@ void stl_header(cursor& c, std::size_t total) {
 
 } // namespace
 
-void tree::impl::decode(std::size_t branch, const unsigned char* p, std::size_t n, std::int64_t entry, branch_values& out) const {
+void tree::impl::decode(std::size_t branch, const unsigned char* p, std::size_t n, const std::string& where, branch_values& out) const {
   const decoder& d = decoders[branch];
-  const std::string where = f->path + ": tree '" + info.path + "', branch '" + infos[branch].name + "', entry " + std::to_string(entry);
   cursor c(p, n, &where);
   column& col = out.columns.front();
   switch (d.kind) {
@@ -572,18 +571,49 @@ branch_values tree::read(const std::string& name, std::int64_t first, std::int64
     const auto& offs = impl_->cached_offsets;
     const std::int64_t from = std::max(first, r.first), to = std::min(last, r.last);
     const std::size_t count = std::size_t(r.last - r.first);
-    if (offs.empty()) {
-      const std::size_t size = d.entry_bytes;
-      if (d.kind != layout::fixed_bytes || size == 0) throw input_error(where + ": basket " + std::to_string(k) + " has no entry offsets");
-      if (data.size() != size * count)
-        throw input_error(where + ": basket " + std::to_string(k) + " holds " + std::to_string(data.size()) + " bytes for " + std::to_string(count) +
-                          " entries of " + std::to_string(size));
-      for (std::int64_t e = from; e < to; ++e) impl_->decode(idx, data.data() + std::size_t(e - r.first) * size, size, e, out);
-    } else {
-      for (std::int64_t e = from; e < to; ++e) {
-        const std::size_t a = std::size_t(e - r.first);
-        impl_->decode(idx, data.data() + offs[a], offs[a + 1] - offs[a], e, out);
+    // messages name the entry; the text is made only when something fails
+    std::int64_t e = from;
+    try {
+      const std::string& branch_where = where;
+      if (offs.empty()) {
+        const std::size_t size = d.entry_bytes;
+        if (d.kind != layout::fixed_bytes || size == 0) throw input_error(where + ": basket " + std::to_string(k) + " has no entry offsets");
+        if (data.size() != size * count)
+          throw input_error(where + ": basket " + std::to_string(k) + " holds " + std::to_string(data.size()) + " bytes for " +
+                            std::to_string(count) + " entries of " + std::to_string(size));
+        if (d.fields.size() == 1) {
+          // one field of fixed size: the whole range at once
+          column& c = out.columns.front();
+          const std::size_t per = d.field_counts.front();
+          append_swapped(c.values, data.data() + std::size_t(from - r.first) * size, std::size_t(to - from) * per, width(c.type));
+          if (c.depth == 1)
+            for (std::int64_t i = from; i < to; ++i) c.offsets.push_back(c.offsets.back() + per);
+          e = to;
+        }
+        for (; e < to; ++e) impl_->decode(idx, data.data() + std::size_t(e - r.first) * size, size, branch_where, out);
+      } else if (d.kind == layout::counted) {
+        // leaf-count arrays: the entries' values are contiguous
+        column& c = out.columns.front();
+        const std::size_t w = width(c.type);
+        const std::size_t a = offs[std::size_t(from - r.first)], z = offs[std::size_t(to - r.first)];
+        for (std::int64_t i = from; i < to; ++i) {
+          const std::size_t bytes = offs[std::size_t(i - r.first) + 1] - offs[std::size_t(i - r.first)];
+          if (bytes % w) {
+            e = i;
+            throw input_error(where + ": " + std::to_string(bytes) + " bytes is not a whole number of values");
+          }
+          c.offsets.push_back(c.offsets.back() + bytes / w);
+        }
+        append_swapped(c.values, data.data() + a, (z - a) / w, w);
+        e = to;
+      } else {
+        for (; e < to; ++e) {
+          const std::size_t a = std::size_t(e - r.first);
+          impl_->decode(idx, data.data() + offs[a], offs[a + 1] - offs[a], branch_where, out);
+        }
       }
+    } catch (const input_error& x) {
+      throw input_error(std::string(x.what()) + " (entry " + std::to_string(e) + ")");
     }
   }
   return out;
