@@ -187,6 +187,10 @@ public:
   /// Writes the remaining baskets, the tree, the directory and the header.
   void close();
   std::int64_t entries() const;
+  /// Keeps each branch's last, unfilled basket inside the TTree object, as
+  /// ROOT does when a tree is written without flushing its baskets (for
+  /// tests of readers; off by default).
+  void embed_last_baskets(bool on);
 
   struct impl;
 private:

@@ -283,6 +283,7 @@ struct tree_writer::impl {
   std::vector<branch_state> branches;
   std::int64_t entries = 0;
   bool closed = false;
+  bool embed = false; ///< keep the last basket of each branch inside the TTree
   std::size_t top_bytes = 0;
 
   void write_at(std::int64_t at, const std::vector<unsigned char>& bytes) {
@@ -412,6 +413,48 @@ struct tree_writer::impl {
     return h.b;
   }
 
+  /// fBaskets holding the open basket at slot `slot`, as ROOT stores the
+  /// basket in memory when a tree is written without flushing it.
+  void embedded_basket(out& o, const branch_state& b, std::int32_t slot) const {
+    const std::int64_t nev = b.spec.vector ? std::int64_t(b.starts.size()) : std::int64_t(b.data.size() / width(b.spec.type));
+    const std::size_t arr = o.open_count();
+    o.u16(3);
+    o.tobject();
+    o.str("");
+    o.i32(slot + 1);
+    o.i32(0);
+    for (std::int32_t k = 0; k < slot; ++k) o.u32(0);
+    const std::size_t any = o.open_count();
+    o.u32(0xffffffff);
+    o.cstr("TBasket");
+    const std::size_t keylen = key_length(true, "TBasket", b.spec.name, tree_name) + 19;
+    const std::int32_t last = std::int32_t(keylen + b.data.size());
+    o.i32(std::int32_t(keylen)); // fNbytes: no bytes in the file
+    o.i16(1004);
+    o.i32(std::int32_t(b.data.size()));
+    o.u32(datime);
+    o.i16(std::int16_t(keylen));
+    o.i16(0);
+    o.i64(0), o.i64(begin_at);
+    o.str("TBasket");
+    o.str(b.spec.name);
+    o.str(tree_name);
+    o.u16(2);
+    o.i32(std::max<std::int32_t>(std::int32_t(basket_bytes), last));
+    o.i32(b.spec.vector ? std::int32_t(std::max<std::int64_t>(1000, nev + 1)) : std::int32_t(width(b.spec.type)));
+    o.i32(std::int32_t(nev));
+    o.i32(last);
+    o.u8(b.spec.vector ? 11 : 12); // 1: entry offsets follow, 2: none; +10: the buffer follows
+    if (b.spec.vector) {
+      o.i32(std::int32_t(nev));
+      for (const auto st : b.starts) o.i32(std::int32_t(keylen + st));
+    }
+    o.b.insert(o.b.end(), keylen, 0); // the buffer starts with room for the key
+    o.b.insert(o.b.end(), b.data.begin(), b.data.end());
+    o.close_count(any);
+    o.close_count(arr);
+  }
+
   std::vector<unsigned char> ttree(std::size_t keylen) const {
     out o;
     const std::size_t tree_count = o.open_count();
@@ -500,11 +543,13 @@ struct tree_writer::impl {
       o.close_count(leaf_outer);
       o.close_count(leaf_any);
       o.close_count(leaves);
-      o.empty_objarray(); // fBaskets
+      if (embed && !b.data.empty()) embedded_basket(o, b, nb);
+      else o.empty_objarray(); // fBaskets
       o.u8(1);
       for (std::int32_t k = 0; k < max_baskets; ++k) o.i32(k < nb ? b.basket_bytes[std::size_t(k)] : 0);
       o.u8(1);
-      for (std::int32_t k = 0; k < max_baskets; ++k) o.i64(k < nb ? b.basket_entry[std::size_t(k)] : k == nb ? entries : 0);
+      const std::int64_t open_first = b.basket_first; // the embedded basket's first entry, or the end
+      for (std::int32_t k = 0; k < max_baskets; ++k) o.i64(k < nb ? b.basket_entry[std::size_t(k)] : k == nb ? open_first : 0);
       o.u8(1);
       for (std::int32_t k = 0; k < max_baskets; ++k) o.i64(k < nb ? b.basket_seek[std::size_t(k)] : 0);
       o.str(""); // fFileName
@@ -574,6 +619,7 @@ tree_writer::~tree_writer() {
 }
 
 std::int64_t tree_writer::entries() const { return impl_->entries; }
+void tree_writer::embed_last_baskets(bool on) { impl_->embed = on; }
 
 void tree_writer::append(const std::vector<column>& columns) {
   auto& m = *impl_;
@@ -621,7 +667,8 @@ void tree_writer::append(const std::vector<column>& columns) {
 void tree_writer::close() {
   auto& m = *impl_;
   if (m.closed) return;
-  for (auto& b : m.branches) m.flush(b);
+  if (!m.embed)
+    for (auto& b : m.branches) m.flush(b);
   // the tree
   const bool big_tree = m.end > big_file;
   const std::size_t tree_keylen = key_length(big_tree, "TTree", m.tree_name, "");

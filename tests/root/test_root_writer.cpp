@@ -47,7 +47,7 @@ struct fixture {
 };
 
 /// Writes `chunks` chunks of `n` entries; returns what was written.
-fixture write_file(const fs::path& path, int level, std::size_t basket_bytes, int chunks, std::size_t n) {
+fixture write_file(const fs::path& path, int level, std::size_t basket_bytes, int chunks, std::size_t n, bool embed = false) {
   fixture fx;
   for (bool vec : {false, true})
     for (auto t : all_types) fx.specs.push_back({name_of(t, vec), t, vec, ""});
@@ -59,6 +59,7 @@ fixture write_file(const fs::path& path, int level, std::size_t basket_bytes, in
     fx.all.push_back(c);
   }
   root::tree_writer w(path.string(), "events", fx.specs, level, basket_bytes);
+  w.embed_last_baskets(embed);
   std::uint64_t seed = 1;
   for (int k = 0; k < chunks; ++k) {
     std::vector<column> cols;
@@ -97,11 +98,12 @@ void expect_same(const column& want, const column& got, const std::string& where
 fs::path temp(const std::string& name) { return fs::temp_directory_path() / ("hepnn_root_" + std::to_string(::getpid()) + "_" + name); }
 
 TEST(RootWriter, RoundTripAllTypesManyBaskets) {
-  for (int level : {0, 1, 6}) {
+  // level 7 keeps the last basket of every branch inside the TTree (embedded baskets)
+  for (int level : {0, 1, 6, 7}) {
     const fs::path path = temp("rt" + std::to_string(level) + ".root");
-    const fixture fx = write_file(path, level, 300, 3, 257);
+    const fixture fx = write_file(path, level == 7 ? 1 : level, 300, 3, 257, level == 7);
     const root::file f(path.string());
-    EXPECT_EQ(f.compression(), 100 + level);
+    EXPECT_EQ(f.compression(), 100 + (level == 7 ? 1 : level));
     const auto trees = f.trees();
     ASSERT_EQ(trees.size(), 1u);
     EXPECT_EQ(trees[0].path, "events");
