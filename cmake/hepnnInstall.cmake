@@ -4,7 +4,7 @@ include(CMakePackageConfigHelpers)
 
 set(HEPNN_CONFIG_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/hepnn)
 
-install(TARGETS hepnn_core hepnn EXPORT hepnnTargets
+install(TARGETS hepnn_core hepnn_root hepnn EXPORT hepnnTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
@@ -41,11 +41,11 @@ endif()
 if(HEPNN_SHARED)
   set(HEPNN_PC_REQUIRES_PRIVATE "")
 else()
-  set(HEPNN_PC_REQUIRES_PRIVATE "Requires.private: simdjson hdf5 libzip libdeflate yaml-cpp cairo")
+  set(HEPNN_PC_REQUIRES_PRIVATE "Requires.private: simdjson hdf5 libzip libdeflate yaml-cpp cairo zlib liblz4 libxxhash liblzma libzstd")
 endif()
 # hepnn.pc: everything; hepnn-core.pc: network files and the engine only
 set(HEPNN_PC_NAME hepnn)
-set(HEPNN_PC_LIBS "-lhepnn -lhepnn_core")
+set(HEPNN_PC_LIBS "-lhepnn -lhepnn_root -lhepnn_core")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/hepnn.pc.in ${PROJECT_BINARY_DIR}/hepnn.pc @ONLY)
 set(HEPNN_PC_NAME hepnn-core)
 set(HEPNN_PC_LIBS "-lhepnn_core")

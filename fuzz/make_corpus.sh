@@ -72,6 +72,11 @@ mkdir -p "$corpus/fuzz_ftag_ntuple" "$corpus/fuzz_tau_candidates"
 "$build/fuzz/hepnn_h5_head" "$shared/tau/tau_candidates.h5" "$corpus/fuzz_tau_candidates/tau-4.h5" 4
 "$build/fuzz/hepnn_h5_head" "$shared/tau/tau_candidates.h5" "$corpus/fuzz_tau_candidates/tau-1x3.h5" 1 3
 
+# (f) ROOT files: the shared test files small enough (every compression but zstd, all branch kinds)
+for f in "$shared"/root/files/*.root; do
+  seed fuzz_root "$f" "$(basename "$f")"
+done
+
 for d in "$corpus"/*/; do
   echo "make_corpus: $(basename "$d"): $(find "$d" -type f | wc -l) files, $(du -sk "$d" | cut -f1) KiB"
 done

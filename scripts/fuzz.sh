@@ -22,7 +22,7 @@ fuzz/make_corpus.sh "$dir"
 
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
-  harnesses=(fuzz_network fuzz_keras_json fuzz_keras_archive fuzz_variables fuzz_vardict fuzz_ftag_ntuple fuzz_tau_candidates)
+  harnesses=(fuzz_network fuzz_keras_json fuzz_keras_archive fuzz_variables fuzz_vardict fuzz_ftag_ntuple fuzz_tau_candidates fuzz_root)
 fi
 
 # libhdf5's own bugs on damaged files are suppressed (fuzz/asan.supp, fuzz/lsan.supp)

@@ -63,11 +63,15 @@ int run_eval(int argc, char** argv) {
       {{"-o", "--output"}, true, "JSON: write the outputs here instead of standard output; ntuple: the score file", "FILE"},
       {{"--copy"}, true, "ntuple: also copy these jet fields into the score file (comma-separated, repeatable)", "FIELDS",
        true},
+      {{"--tree"}, true, "ROOT ntuple: the tree to score (needed when the file has several)", "NAME"},
+      {{"--score-tree"}, true, "ROOT ntuple: the name of the score tree (-o X.root) or table (-o X.h5), default 'scores'", "NAME"},
   };
   for (auto& o : ntuple_options()) opts.push_back(std::move(o));
   arguments args("eval",
                  "NETWORK.json --inputs EVENTS.json [options]\n"
-                 "       hepnn eval NETWORK.json NTUPLE.h5 -o SCORES.h5 [options]\n\n"
+                 "       hepnn eval NETWORK.json NTUPLE.h5 -o SCORES.h5 [options]\n"
+                 "       hepnn eval NETWORK.json NTUPLE.root [--tree T] -o SCORES.h5|SCORES.root   (a flat ROOT tree: one\n"
+                 "       branch per variable, std::vector branches for sequences; .root: a friend tree of scores)\n\n"
                  "With an ntuple (a training-dataset-dumper file: a 'jets' table and track tables with a 'valid'\n"
                  "field), every jet is scored. Network inputs are read from the fields of the same name, with\n"
                  "Athena's derived inputs (log_ptfrac, log_dr_nansafe, pt, abs_eta, ...) and *_isDefaults flags;\n"
@@ -81,6 +85,7 @@ int run_eval(int argc, char** argv) {
   const auto& pos = args.positional();
   if (pos.size() == 2) {
     if (args.has("--inputs")) throw usage_error("--inputs is for JSON events; an ntuple is given as the second argument");
+    if (is_root_file(pos[1])) return eval_root(args);
     if (std::filesystem::exists(pos[1]) && !detail::h5::is_hdf5(pos[1]))
       throw usage_error(pos[1] + " is not an HDF5 file (JSON events are passed with --inputs)");
     return eval_ntuple(args);

@@ -18,7 +18,8 @@ int run_tauid(int argc, char** argv) {
                           "network for one charged track and the 3-prong network for more; -1111 when a candidate has\n"
                           "fewer than --min-charged-tracks or a variable cannot be computed. CANDIDATES.h5 has the\n"
                           "layout of rnn-tauid's ntuple2hdf.py (TauJets/*, TauTracks/*, TauClusters/*; '%d' in the name\n"
-                          "opens a file family).",
+                          "opens a file family), or is a flat ROOT ntuple in NtupleCreator's layout (TauJets.*,\n"
+                          "TauTracks.*, TauClusters.* branches of the tree 'tree'), read without ROOT.",
                  {
                      {{"--net-1p"}, true, "1-prong network (NetworkFile1P)", "FILE"},
                      {{"--net-3p"}, true, "3-prong network (NetworkFile3P)", "FILE"},

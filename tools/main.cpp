@@ -27,6 +27,8 @@ const command commands[] = {
     {"check", hepnn::cli::run_check, "compare scores with an ntuple's reference scores (umami's table)"},
     {"varspec", hepnn::cli::run_varspec, "rnn-tauid: a variables file from the preprocessing file"},
     {"tauid", hepnn::cli::run_tauid, "score tau candidates with the 1-prong / 3-prong networks (TauJetRNNEvaluator)"},
+    {"ntuple2hdf", hepnn::cli::run_ntuple2hdf, "rnn-tauid: selected candidates of ROOT ntuples to HDF5 (ntuple2hdf.py)"},
+    {"root", hepnn::cli::run_root, "ROOT files without ROOT: 'root ls FILE', 'root dump FILE TREE'"},
     {"inspect", hepnn::cli::run_inspect, "describe a network: inputs, outputs, layers, cost"},
 };
 

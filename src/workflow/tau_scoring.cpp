@@ -3,6 +3,7 @@
 // worker threads, when the filters allow it), turned into candidates, and
 // evaluated in batches, one per network, with the scores back in input order.
 #include "hepnn/errors.hpp"
+#include "hepnn/root.hpp"
 #include "hepnn/tau.hpp"
 
 #include "formats/hdf5_file.hpp"
@@ -14,6 +15,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <fstream>
 #include <optional>
 
 namespace hepnn::tau {
@@ -197,9 +200,151 @@ struct tau_worker {
   h5::chunk_scratch scratch;
 };
 
+/// The same candidates from a flat ROOT ntuple in NtupleCreator's layout:
+/// scalar branches TauJets.<var>, std::vector branches TauTracks.<var> and
+/// TauClusters.<var>. Each candidate gets exactly its stored objects.
+class root_candidate_reader {
+public:
+  root_candidate_reader(const std::string& path, const std::vector<std::string>& scalar_fields,
+                        const std::vector<std::string>& track_fields, const std::vector<std::string>& cluster_fields)
+      : file_(path), tree_(file_.open_tree(pick_tree(file_))) {
+    need("TauJets.nTracks", false, "the charged-track count (network choice)");
+    for (const auto& name : scalar_fields) {
+      std::string br = "TauJets." + name;
+      if (name == "ipSigLeadTrk" && !has(br)) br = "TauJets.absipSigLeadTrk";
+      const auto member = detail::candidate_field(name);
+      if (!member) throw config_error("tau candidates: unknown candidate field '" + name + "'");
+      need(br, false, "the networks' input '" + name + "'");
+      scalars_.push_back({br, member});
+    }
+    for (const auto& name : track_fields) {
+      const auto member = detail::track_field(name);
+      if (!member) throw config_error("tau candidates: unknown track field '" + name + "'");
+      need("TauTracks." + name, true, "the networks' track inputs");
+      tracks_.push_back({"TauTracks." + name, member});
+    }
+    for (const auto& name : cluster_fields) {
+      const auto member = detail::cluster_field(name);
+      if (!member) throw config_error("tau candidates: unknown cluster field '" + name + "'");
+      need("TauClusters." + name, true, "the networks' cluster inputs");
+      clusters_.push_back({"TauClusters." + name, member});
+    }
+  }
+  std::size_t rows() const { return std::size_t(tree_.info().entries); }
+  std::size_t rows_per_read(std::size_t wanted) const { return std::clamp<std::size_t>(wanted, 1, 65536); }
+
+  const std::vector<candidate>& read(std::size_t first, std::size_t n) {
+    const auto a = std::int64_t(first), b = std::int64_t(first + n);
+    const auto nt = tree_.read("TauJets.nTracks", a, b);
+    candidates_.assign(n, candidate{});
+    for (std::size_t j = 0; j < n; ++j) {
+      const double v = nt.columns[0].as_double(j);
+      candidates_[j].n_charged_tracks = std::isnan(v) ? -1 : static_cast<int>(std::lround(v));
+    }
+    for (const auto& [br, member] : scalars_) {
+      const auto v = tree_.read(br, a, b);
+      for (std::size_t j = 0; j < n; ++j) candidates_[j].*member = static_cast<float>(v.columns[0].as_double(j));
+    }
+    const auto track_starts = fill(tracks_, a, b, track_objects_);
+    const auto cluster_starts = fill(clusters_, a, b, cluster_objects_);
+    for (std::size_t j = 0; j < n; ++j) {
+      if (!tracks_.empty())
+        candidates_[j].tracks = std::span<const track>(track_objects_).subspan(track_starts[j], track_starts[j + 1] - track_starts[j]);
+      if (!clusters_.empty())
+        candidates_[j].clusters =
+            std::span<const cluster>(cluster_objects_).subspan(cluster_starts[j], cluster_starts[j + 1] - cluster_starts[j]);
+    }
+    return candidates_;
+  }
+
+private:
+  root::file file_;
+  root::tree tree_;
+  std::vector<std::pair<std::string, float candidate::*>> scalars_;
+  std::vector<std::pair<std::string, float track::*>> tracks_;
+  std::vector<std::pair<std::string, float cluster::*>> clusters_;
+  std::vector<candidate> candidates_;
+  std::vector<track> track_objects_;
+  std::vector<cluster> cluster_objects_;
+
+  static std::string pick_tree(const root::file& f) {
+    const auto trees = f.trees();
+    if (trees.size() == 1) return trees.front().path;
+    for (const char* name : {"tree", "CollectionTree"})
+      for (const auto& t : trees)
+        if (t.path == name) return t.path;
+    std::string names;
+    for (const auto& t : trees) names += (names.empty() ? "" : ", ") + t.path;
+    throw config_error(f.path() + ": which tree holds the candidates? (" + (names.empty() ? "no trees" : names) +
+                       "; NtupleCreator's is 'tree')");
+  }
+  bool has(const std::string& br) const {
+    for (const auto& b : tree_.branches())
+      if (b.name == br) return true;
+    return false;
+  }
+  void need(const std::string& br, bool vector, const std::string& purpose) const {
+    if (!has(br)) throw config_error(file_.path() + ": tree '" + tree_.info().path + "' has no branch '" + br + "' (needed for " + purpose + ")");
+    const auto& b = tree_.branch(br);
+    const bool ok = vector ? b.shape == root::shape::vector : b.shape == root::shape::scalar;
+    if (!ok || b.type_of_values == root::value_type::string)
+      throw config_error(file_.path() + ": branch '" + br + "' is '" + b.type + "', not " +
+                         (vector ? "a std::vector of numbers" : "one number per entry") + " (needed for " + purpose + ")");
+  }
+  /// Objects of entries [a, b) from their branches; returns each entry's first object (and the end).
+  template <typename Object>
+  std::vector<std::size_t> fill(const std::vector<std::pair<std::string, float Object::*>>& cols, std::int64_t a, std::int64_t b,
+                                std::vector<Object>& objects) {
+    std::vector<std::size_t> starts;
+    objects.clear();
+    if (cols.empty()) return starts;
+    bool first = true;
+    for (const auto& [br, member] : cols) {
+      const auto v = tree_.read(br, a, b);
+      const auto& c = v.columns[0];
+      if (first) {
+        starts.assign(c.offsets.begin(), c.offsets.end());
+        objects.assign(c.size(), Object{});
+        first = false;
+      } else if (c.offsets != starts) {
+        throw config_error(file_.path() + ": branch '" + br + "' has a different number of objects than '" + cols.front().first +
+                           "' in entries " + std::to_string(a) + " to " + std::to_string(b - 1));
+      }
+      for (std::size_t i = 0; i < c.size(); ++i) objects[i].*member = static_cast<float>(c.as_double(i));
+    }
+    return starts;
+  }
+};
+
+bool is_root_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  return in.gcount() == 4 && std::memcmp(magic, "root", 4) == 0;
+}
+
+/// A ROOT ntuple: read and evaluated on the calling thread, a chunk at a time.
+template <typename T>
+void run_root(const basic_evaluator<T>& ev, const score_options& o,
+              const std::function<void(const std::vector<evaluation>&)>& sink) {
+  root_candidate_reader reader(o.input.string(), ev.scalar_fields(), ev.track_fields(), ev.cluster_fields());
+  batch_workspace ws;
+  std::vector<evaluation> results;
+  const std::size_t chunk = reader.rows_per_read(o.chunk), total = reader.rows();
+  for (std::size_t first = 0; first < total; first += chunk) {
+    const std::size_t n = std::min(chunk, total - first);
+    const auto& candidates = reader.read(first, n);
+    results.resize(n);
+    ev.evaluate_batch(candidates, results, ws);
+    sink(results);
+    if (o.progress) o.progress(first + n, total);
+  }
+}
+
 template <typename T>
 void run(const score_options& o, const std::function<void(const std::vector<evaluation>&)>& sink) {
   const basic_evaluator<T> ev(o.evaluator);
+  if (is_root_file(o.input)) return run_root(ev, o, sink);
   const auto f = h5::file::open(o.input.string());
   const candidate_reader reader(f, ev.scalar_fields(), ev.track_fields(), ev.cluster_fields());
   const std::size_t chunk = reader.rows_per_read(o.chunk), total = reader.rows();
@@ -278,20 +423,32 @@ template <typename T> std::vector<evaluation> collect(const score_options& o) {
 } // namespace
 
 struct candidate_file::impl {
-  h5::file file;
-  candidate_reader reader;
+  // HDF5 (ntuple2hdf's output) or a ROOT ntuple (its input), by the file's signature
+  std::unique_ptr<h5::file> file;
+  std::unique_ptr<candidate_reader> reader;
+  std::unique_ptr<root_candidate_reader> root_reader;
   impl(const std::filesystem::path& path, const std::vector<std::string>& s, const std::vector<std::string>& t,
-       const std::vector<std::string>& c)
-      : file(h5::file::open(path.string())), reader(file, s, t, c) {}
+       const std::vector<std::string>& c) {
+    if (is_root_file(path)) {
+      root_reader = std::make_unique<root_candidate_reader>(path.string(), s, t, c);
+    } else {
+      file = std::make_unique<h5::file>(h5::file::open(path.string()));
+      reader = std::make_unique<candidate_reader>(*file, s, t, c);
+    }
+  }
 };
 
 candidate_file::candidate_file(const std::filesystem::path& path, const std::vector<std::string>& scalar_fields,
                                const std::vector<std::string>& track_fields, const std::vector<std::string>& cluster_fields)
     : impl_(std::make_unique<impl>(path, scalar_fields, track_fields, cluster_fields)) {}
 candidate_file::~candidate_file() = default;
-std::size_t candidate_file::size() const noexcept { return impl_->reader.rows(); }
-std::size_t candidate_file::rows_per_read(std::size_t wanted) const { return impl_->reader.rows_per_read(wanted); }
-const std::vector<candidate>& candidate_file::read(std::size_t first, std::size_t n) { return impl_->reader.read(first, n); }
+std::size_t candidate_file::size() const noexcept { return impl_->reader ? impl_->reader->rows() : impl_->root_reader->rows(); }
+std::size_t candidate_file::rows_per_read(std::size_t wanted) const {
+  return impl_->reader ? impl_->reader->rows_per_read(wanted) : impl_->root_reader->rows_per_read(wanted);
+}
+const std::vector<candidate>& candidate_file::read(std::size_t first, std::size_t n) {
+  return impl_->reader ? impl_->reader->read(first, n) : impl_->root_reader->read(first, n);
+}
 
 score_summary score_candidates(const score_options& o) { return o.float64 ? write<double>(o) : write<float>(o); }
 
