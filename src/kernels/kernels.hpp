@@ -17,6 +17,8 @@
 namespace hepnn::detail {
 
 template <typename T> inline constexpr std::size_t row_align = 64 / sizeof(T);
+/// Doubles per vector on the widest instruction set: see kernel_table::prepare.
+inline constexpr std::size_t prepare_period = 8;
 
 constexpr std::size_t round_up(std::size_t n, std::size_t a) { return (n + a - 1) / a * a; }
 template <typename T> constexpr std::size_t padded(std::size_t n) { return round_up(n, row_align<T>); }
@@ -155,7 +157,9 @@ template <typename T> struct kernel_table {
                  std::size_t n);
   /// Input preprocessing of rows of raw values: y = (x + offset) · scale,
   /// computed in double; returns false if any x is NaN or infinite (then
-  /// the caller redoes those values with their defaults).
+  /// the caller redoes those values with their defaults). offset and scale
+  /// continue periodically (entry k is variable k mod n) for
+  /// n · prepare_period entries.
   bool (*prepare)(const T* x, std::size_t ldx, const double* offset, const double* scale, T* y, std::size_t ldy,
                   std::size_t rows, std::size_t n);
   void (*attention)(const attention_args<T>&);

@@ -456,11 +456,11 @@ bool prepare_short(const T* x, const double* offset, const double* scale, T* y, 
                    std::size_t n) {
   constexpr std::size_t LD = lanes<double>, LT = lanes<T>, block_rows = 32;
   using half = typename vec_type<T, static_cast<int>(LD * sizeof(T))>::type; // LD values of T
+  static_assert(LD <= prepare_period);
   alignas(64) T flat[block_rows * LT + LT];
-  alignas(64) double off[LT * LD], sc[LT * LD]; // offset and scale along the flat run, period n·LD
+  const double* off = offset; // periodic runs (kernel_table::prepare): period n·LD along the flat block
+  const double* sc = scale;
   const std::size_t period = n * LD;
-  for (std::size_t k = 0; k < period;) // no modulo: this runs once per call
-    for (std::size_t i = 0; i < n; ++i, ++k) off[k] = offset[i], sc[k] = scale[i];
   vec<double> bad{};
   for (std::size_t r0 = 0; r0 < rows; r0 += block_rows) {
     const std::size_t count = std::min(block_rows, rows - r0) * n;

@@ -915,6 +915,11 @@ template <typename T> std::shared_ptr<const plan<T>> compile(const model& m, con
         prep.fallback.push_back(v.default_value.value_or(0.0));
         prep.has_default.push_back(v.default_value.has_value());
       }
+      prep.count = node.variables.size();
+      for (std::size_t k = prep.count; k < prep.count * prepare_period; ++k) {
+        prep.offset.push_back(prep.offset[k - prep.count]);
+        prep.scale.push_back(prep.scale[k - prep.count]);
+      }
       preps.push_back(std::move(prep));
     }
   }

@@ -102,7 +102,7 @@ public:
   /// Fills vector input `index` from `raw(event, variable)`.
   template <class Raw> void gather_vector(std::size_t index, const Raw& raw) {
     const input_prep& pr = p_.vector_prep[index];
-    const std::size_t n = pr.offset.size();
+    const std::size_t n = pr.count;
     for (int v : p_.vector_inputs[index]) {
       const std::size_t ld = p_.values[v].ld;
       T* y = rows(v);
@@ -122,7 +122,7 @@ public:
   /// variables are the network's, in order (the common, fast case).
   void gather_vector_rows(std::size_t index, const T* src, std::size_t stride) {
     const input_prep& pr = p_.vector_prep[index];
-    const std::size_t n = pr.offset.size();
+    const std::size_t n = pr.count;
     const double* off = pr.offset.data();
     const double* sc = pr.scale.data();
     for (int v : p_.vector_inputs[index]) {
@@ -140,7 +140,7 @@ public:
   /// Fills sequence input `index` from `raw(event, step, variable)`.
   template <class Raw> void gather_sequence(std::size_t index, const Raw& raw) {
     const input_prep& pr = p_.sequence_prep[index];
-    const std::size_t n = pr.offset.size();
+    const std::size_t n = pr.count;
     for (int v : p_.sequence_inputs[index]) {
       const value_info& val = p_.values[v];
       const packing_state& ps = ws_.packings[val.packing];
@@ -165,7 +165,7 @@ public:
   /// the packing (every step of a fixed-length input) are one kernel call.
   void gather_sequence_rows(std::size_t index, const T* src, const std::size_t* offsets, std::size_t stride) {
     const input_prep& pr = p_.sequence_prep[index];
-    const std::size_t n = pr.offset.size();
+    const std::size_t n = pr.count;
     const double* off = pr.offset.data();
     const double* sc = pr.scale.data();
     for (int v : p_.sequence_inputs[index]) {

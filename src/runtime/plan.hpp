@@ -225,7 +225,11 @@ template <typename T> aligned_array<T> make_aligned(std::size_t n); ///< zero-fi
 
 /// Preprocessing of one input node, in flat arrays for the gather loop.
 struct input_prep {
-  std::vector<double> offset, scale, fallback;
+  std::size_t count = 0; ///< variables
+  /// Per variable, then repeated: `prepare` reads offset and scale as one
+  /// periodic run of count · prepare_period entries.
+  std::vector<double> offset, scale;
+  std::vector<double> fallback;
   std::vector<std::uint8_t> has_default;
 };
 
