@@ -84,7 +84,7 @@ void ntuple(const fs::path& file, std::vector<double> pt = {5e4, 6e4}) {
   write_table(file.string(), "tracks", 2, 3, {{"valid", "bool", {1, 1, 0, 1, 0, 0}}, {"pt", "f4", {1, 2, 3, 4, 5, 6}}}, false);
 }
 
-/// A candidate file of two taus; `track_slots` / `cluster_slots` per dataset.
+/// A candidate file of two taus; the slot counts of TauTracks/pt, TauTracks/dEta and TauClusters/et.
 void candidates(const fs::path& file, std::size_t pt_slots = 3, std::size_t eta_slots = 3, std::size_t et_slots = 2) {
   const std::string f = file.string();
   write_dataset(f, "TauJets/nTracks", {2}, {1, 3}, true);
@@ -532,10 +532,10 @@ std::vector<bad_input> varspec_cases() {
 
 std::vector<bad_input> tauid_cases() {
   return {
-      {"tauid_track_datasets_of_different_slot_counts", [](const fs::path& d) { text(d / "net.json", tau_network), candidates(d / "c.h5", 3, 1); },
+      {"tauid_track_datasets_of_different_slot_counts", [](const fs::path& d) { text(d / "net.json", tau_network); candidates(d / "c.h5", 3, 1); },
        tauid, {"{d}/c.h5: /TauTracks/dEta: 1 track slots per candidate, but /TauTracks/pt has 3"}, "s.h5"},
       {"tauid_cluster_datasets_of_different_slot_counts",
-       [](const fs::path& d) { text(d / "net.json", tau_network), candidates(d / "c.h5", 3, 3, 5); }, tauid,
+       [](const fs::path& d) { text(d / "net.json", tau_network); candidates(d / "c.h5", 3, 3, 5); }, tauid,
        {"{d}/c.h5: /TauClusters/dEta: 2 cluster slots per candidate, but /TauClusters/et has 5"}, "s.h5"},
       {"tauid_absurd_slot_count",
        with_tau([](const fs::path& d) {
