@@ -193,13 +193,13 @@ int run_check(int argc, char** argv) {
     return 0;
   }
   const double tolerance = args.has("--tolerance") ? to_number("--tolerance", args.get("--tolerance")) : 1e-5;
-  if (!(tolerance > 0)) throw usage_error("--tolerance must be positive");
+  if (!(tolerance > 0)) throw usage_error("option --tolerance: " + args.get("--tolerance") + " is not positive");
   double ntracks_max = args.has("--ntracks-max") ? to_number("--ntracks-max", args.get("--ntracks-max"))
                                                  : std::numeric_limits<double>::infinity();
   const std::size_t worst = args.has("--worst") ? to_count("--worst", args.get("--worst")) : 5;
   const auto& pos = args.positional();
   if (auto f = args.maybe("--plot"); f && !ftag::plot_format_of(*f))
-    throw usage_error("--plot: the file name must end in .png, .svg or .pdf");
+    throw usage_error("option --plot: " + *f + ": the file name must end in .png, .svg or .pdf");
 
   ftag::score_options o;
   apply_ntuple_options(args, o);
@@ -305,6 +305,11 @@ int run_check(int argc, char** argv) {
   const pairing p = pair_fields(eval, refs, reference, output);
   refs.columns = ftag::read_jet_columns(ntuple, o.jets, p.ref_fields);
   refs.names = p.ref_fields;
+  // a score file of another ntuple: say which two files disagree
+  const auto* first = p.eval_fields.empty() ? nullptr : eval.find(p.eval_fields.front());
+  if (first && !refs.columns.empty() && first->size() != refs.columns.front().size())
+    throw config_error(eval.source + ": " + std::to_string(first->size()) + " jets, but the ntuple " + ntuple + " has " +
+                       std::to_string(refs.columns.front().size()) + " (scores of another file?)");
   const auto cmp = ftag::compare_scores(p.eval_fields, columns_of(eval, p.eval_fields), p.ref_fields, refs.columns, n_tracks,
                                         ntracks_max, include);
 

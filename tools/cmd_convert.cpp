@@ -33,6 +33,9 @@ int run_convert(int argc, char** argv) {
   if (pos.empty() || pos.size() > 3) throw usage_error("expected MODEL [WEIGHTS [VARS.json]]");
   if (pos.size() == 3 && args.has("--variables")) throw usage_error("the variables are given twice (third argument and --variables)");
   const std::string out = args.get("--output", "-"); // like the scripts it replaces: standard output by default
+  const std::string vars_path = args.get("--variables", pos.size() == 3 ? pos[2] : std::string());
+  refuse_overwriting_inputs(out, {{"the model", pos[0]}, {"the weights", pos.size() > 1 ? pos[1] : std::string()},
+                                  {"the variables", vars_path == "-" ? std::string() : vars_path}});
   const auto start = std::chrono::steady_clock::now();
   convert_options options;
   options.lwtnn = args.has("--lwtnn");
@@ -89,6 +92,12 @@ int run_split(int argc, char** argv) {
   }
   arch = args.get("--architecture", arch);
   weights = args.get("--weights", weights);
+  // both outputs are checked before either is written: a refused one leaves nothing behind
+  for (const auto& out : {arch, weights}) refuse_overwriting_inputs(out, {{"the model", models.front()}});
+  if (std::filesystem::weakly_canonical(arch) == std::filesystem::weakly_canonical(weights))
+    throw usage_error("the architecture and the weights would be written to the same file " + arch);
+  refuse_overwriting_inputs(arch, {{"the weights output", weights}});
+  detail::refuse_directory_output(arch);
   split_keras_model(models.front(), arch, weights);
   std::fprintf(stderr, "hepnn split: wrote %s and %s\n", arch.c_str(), weights.c_str());
   return 0;

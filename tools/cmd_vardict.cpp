@@ -34,6 +34,7 @@ int run_vardict(int argc, char** argv) {
   o.sequence_name = args.maybe("--sequence_name");
   o.tracks_name = args.get("--tracks_name");
   const std::string out = args.get("--output", "lwtnn_vars.json");
+  refuse_overwriting_inputs(out, {{"the scale dict", o.scale_dict}, {"the variables YAML", o.var_dict}});
   write_file_atomically(out, ftag::umami_vardict(o));
   std::fprintf(stderr, "hepnn vardict: wrote %s\n", out.c_str());
   return 0;

@@ -41,6 +41,9 @@ int run_varspec(int argc, char** argv) {
   if (pos.size() > 1) throw usage_error("too many arguments");
   if (args.has("--model") && !tmpl.empty()) throw usage_error("give either --model model.h5 or a template variables file");
   if (!args.has("--model") && tmpl.empty()) tmpl = "-";
+  if (auto out = args.maybe("--output"))
+    refuse_overwriting_inputs(*out, {{"the preprocessing file", preproc}, {"the model", args.get("--model")},
+                                     {"the template", tmpl == "-" ? std::string() : tmpl}});
   const variables_spec spec = args.has("--model") ? tau::varspec_from_model(args.get("--model"), preproc)
                                                   : tau::fill_varspec(read_variables(tmpl), preproc);
   const std::string text = write_variables(spec);

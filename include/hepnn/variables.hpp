@@ -30,6 +30,8 @@ struct variables_spec {
   std::map<std::string, std::string> miscellaneous;
   /// Read from lwtnn's sequential form: one unnamed input and one unnamed output.
   bool sequential = false;
+  /// Where it was read from (the file name), for messages.
+  std::string source = {};
 };
 
 /// Reads either form; throws config_error naming the file and JSON path.

@@ -303,6 +303,7 @@ simdjson::padded_string load_file(const std::string& path) {
     std::fclose(f);
     return t;
   }
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw config_error(path + ": is a directory, not a file");
   simdjson::padded_string text;
   auto err = simdjson::padded_string::load(path).get(text);
   if (err != simdjson::SUCCESS) {

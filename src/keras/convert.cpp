@@ -67,39 +67,40 @@ loaded load(const std::string& model_path, const std::string& weights_path) {
   return l;
 }
 
-[[noreturn]] void mismatch(const std::string& source, const std::string& what) {
-  throw config_error(source + ": the variables file does not match the Keras model: " + what);
+[[noreturn]] void mismatch(const std::string& source, const variables_spec& spec, const std::string& what) {
+  const std::string vars = spec.source.empty() ? std::string("the variables file") : "the variables file " + spec.source;
+  throw config_error(source + ": " + vars + " does not match the Keras model: " + what);
 }
 
 void apply_variables(model& m, const variables_spec& spec, const std::string& source, const std::vector<std::string>& keras_outputs) {
   auto count = [](std::size_t n, const char* what) { return std::to_string(n) + " " + what; };
   if (spec.sequential) {
     if (m.inputs.size() + m.input_sequences.size() != 1 || m.outputs.size() != 1)
-      mismatch(source, "a sequential (flat) variables file needs a model with one input and one output, this one has " +
+      mismatch(source, spec, "a sequential (flat) variables file needs a model with one input and one output, this one has " +
                            count(m.inputs.size() + m.input_sequences.size(), "inputs and ") + count(m.outputs.size(), "outputs"));
     auto& node = m.inputs.empty() ? m.input_sequences.front() : m.inputs.front();
     if (spec.inputs.front().variables.size() != node.variables.size())
-      mismatch(source, count(spec.inputs.front().variables.size(), "variables") + " for a Keras input of width " +
+      mismatch(source, spec, count(spec.inputs.front().variables.size(), "variables") + " for a Keras input of width " +
                            std::to_string(node.variables.size()));
     node.name = "input_node";
     node.variables = spec.inputs.front().variables;
     auto& out = m.outputs.front();
     if (spec.outputs.front().labels.size() != out.labels.size())
-      mismatch(source, count(spec.outputs.front().labels.size(), "class_labels") + " for an output of width " +
+      mismatch(source, spec, count(spec.outputs.front().labels.size(), "class_labels") + " for an output of width " +
                            std::to_string(out.labels.size()));
     out.labels = spec.outputs.front().labels;
     out.name = keras_outputs.front();
   } else {
     if (spec.inputs.size() != m.inputs.size())
-      mismatch(source, count(spec.inputs.size(), "input nodes") + " for " + count(m.inputs.size(), "vector inputs") + " of the model");
+      mismatch(source, spec, count(spec.inputs.size(), "input nodes") + " for " + count(m.inputs.size(), "vector inputs") + " of the model");
     if (spec.input_sequences.size() != m.input_sequences.size())
-      mismatch(source, count(spec.input_sequences.size(), "input sequences") + " for " +
+      mismatch(source, spec, count(spec.input_sequences.size(), "input sequences") + " for " +
                            count(m.input_sequences.size(), "sequence inputs") + " of the model");
     for (auto* pair : {&m.inputs, &m.input_sequences}) {
       const auto& given = pair == &m.inputs ? spec.inputs : spec.input_sequences;
       for (std::size_t k = 0; k < pair->size(); ++k) {
         if (given[k].variables.size() != (*pair)[k].variables.size())
-          mismatch(source, "input node '" + given[k].name + "' has " + count(given[k].variables.size(), "variables") +
+          mismatch(source, spec, "input node '" + given[k].name + "' has " + count(given[k].variables.size(), "variables") +
                                " but Keras input " + std::to_string(k) + " has width " +
                                std::to_string((*pair)[k].variables.size()));
         const std::size_t steps = (*pair)[k].steps; // a fixed shape comes from the model, not the variables
@@ -108,10 +109,10 @@ void apply_variables(model& m, const variables_spec& spec, const std::string& so
       }
     }
     if (spec.outputs.size() != m.outputs.size())
-      mismatch(source, count(spec.outputs.size(), "outputs") + " for " + count(m.outputs.size(), "outputs") + " of the model");
+      mismatch(source, spec, count(spec.outputs.size(), "outputs") + " for " + count(m.outputs.size(), "outputs") + " of the model");
     for (std::size_t k = 0; k < m.outputs.size(); ++k) {
       if (spec.outputs[k].labels.size() != m.outputs[k].labels.size())
-        mismatch(source, "output '" + spec.outputs[k].name + "' has " + count(spec.outputs[k].labels.size(), "labels") +
+        mismatch(source, spec, "output '" + spec.outputs[k].name + "' has " + count(spec.outputs[k].labels.size(), "labels") +
                              " but Keras output " + std::to_string(k) + " has width " + std::to_string(m.outputs[k].labels.size()));
       m.outputs[k].name = spec.outputs[k].name;
       m.outputs[k].labels = spec.outputs[k].labels;

@@ -122,6 +122,12 @@ void refuse_overwriting_inputs(const std::string& output, const std::vector<name
   }
 }
 
+void refuse_directory_output(const std::string& output) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(output, ec))
+    throw config_error(output + ": is a directory; the output must be a file name");
+}
+
 bool is_stream_target(const std::string& path) {
   if (path == "-") return true;
   struct stat st {};
@@ -133,6 +139,7 @@ void write_atomically(const std::string& path, const std::function<void(const st
   if (is_stream_target(path))
     throw config_error((path == "-" ? std::string("standard output") : path) +
                        ": not a regular file; this output (HDF5) needs one, it cannot be written to a pipe or device");
+  refuse_directory_output(path);
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   const temp_registration registered(tmp);
   try {

@@ -20,6 +20,10 @@ using named_input = std::pair<std::string, std::string>;
 /// members). An output that does not exist yet is no input.
 void refuse_overwriting_inputs(const std::string& output, const std::vector<named_input>& inputs);
 
+/// Throws config_error when `output` is an existing directory (checked before
+/// any work is done, so that a long run does not end in a failed rename).
+void refuse_directory_output(const std::string& output);
+
 /// "-" (standard output) or an existing file that is not a regular one (a
 /// FIFO, a device, /dev/stdout): written into directly, never renamed over.
 bool is_stream_target(const std::string& path);

@@ -28,8 +28,18 @@ preproc_group read_group(const h5::file& f, const std::string& group) {
   g.names = grp.read_strings("variables");
   for (const auto& n : g.names) {
     // scalars: 0-d datasets; sequences: one value per time step, all equal (the first is used)
-    const auto offset = grp.read(n + "/offset"), scale = grp.read(n + "/scale");
+    h5::dataset_info offset_shape, scale_shape;
+    const auto offset = grp.read(n + "/offset", &offset_shape), scale = grp.read(n + "/scale", &scale_shape);
     if (offset.empty() || scale.empty()) f.fail("/" + group + "/" + n, "empty offset or scale");
+    // anything else would be silently reduced to its first value
+    if (offset_shape.shape.size() > 1 || scale_shape.shape.size() > 1)
+      f.fail("/" + group + "/" + n, "offset and scale must be scalars or one value per step, not " +
+                                        std::to_string(offset_shape.shape.size()) + "-D and " +
+                                        std::to_string(scale_shape.shape.size()) + "-D datasets");
+    for (const auto* values : {&offset, &scale})
+      for (const double x : *values)
+        if (!(x == values->front()) && !(std::isnan(x) && std::isnan(values->front())))
+          f.fail("/" + group + "/" + n, "the offset or scale differs between steps; the network takes one value per variable");
     if (!(scale[0] != 0) || !std::isfinite(scale[0]) || !std::isfinite(offset[0]))
       f.fail("/" + group + "/" + n, "offset " + std::to_string(offset[0]) + ", scale " + std::to_string(scale[0]) +
                                         ": cannot be inverted into a network scale");

@@ -44,7 +44,9 @@ variables_spec read_variables(const std::filesystem::path& path) {
   auto text = detail::json::load_file(path.string());
   detail::json::context ctx(path == "-" ? std::string("standard input") : path.string());
   simdjson::dom::parser parser;
-  return read(detail::json::parse(parser, text, ctx));
+  variables_spec spec = read(detail::json::parse(parser, text, ctx));
+  spec.source = path == "-" ? std::string("standard input") : path.string();
+  return spec;
 }
 
 variables_spec parse_variables(std::string_view json, const std::string& source) {

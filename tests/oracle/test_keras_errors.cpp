@@ -5,6 +5,7 @@
 #include "hepnn/errors.hpp"
 #include "hepnn/io.hpp"
 #include "hepnn/keras.hpp"
+#include "support/h5_tables.hpp"
 #include "support/shared_data.hpp"
 
 #include <fstream>
@@ -152,11 +153,13 @@ TEST(keras_errors, variables_that_do_not_match_the_model) {
   const auto dl1 = read_variables(zoo("dl1_like_functional") / "variables.json");
   EXPECT_EQ(error_of(zoo("dips_like") / "model.h5", {}, &dl1),
             (zoo("dips_like") / "model.h5").string() +
-                ": the variables file does not match the Keras model: 1 input nodes for 0 vector inputs of the model");
+                ": the variables file " + (zoo("dl1_like_functional") / "variables.json").string() +
+                " does not match the Keras model: 1 input nodes for 0 vector inputs of the model");
   auto dips = read_variables(zoo("dips_like") / "variables.json");
   dips.input_sequences[0].variables.pop_back();
   EXPECT_EQ(error_of(zoo("dips_like") / "model.h5", {}, &dips),
-            (zoo("dips_like") / "model.h5").string() + ": the variables file does not match the Keras model: input node '" +
+            (zoo("dips_like") / "model.h5").string() + ": the variables file " + (zoo("dips_like") / "variables.json").string() +
+                " does not match the Keras model: input node '" +
                 dips.input_sequences[0].name + "' has 20 variables but Keras input 0 has width 21");
   dips = read_variables(zoo("dips_like") / "variables.json");
   dips.outputs[0].labels.pop_back();
@@ -239,6 +242,23 @@ TEST(keras_versions, hard_sigmoid_follows_the_keras_version) {
   // and the Keras 3 constants survive the file format
   const model back = parse_network(write_network(k3.network), "k3.json");
   EXPECT_EQ(back.layers[0].act, keras3_hard_sigmoid());
+}
+
+
+// Issue 9: a PReLU whose alpha is one scalar (a 0-D dataset) read back() of
+// its empty shape when the layer is one feature wide; it is refused naming
+// the layer. The same file with alpha of shape (1,) converts.
+TEST(keras_errors, a_prelu_with_a_scalar_alpha_is_refused) {
+  scratch tmp;
+  spit(tmp / "prelu.json", R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+      {"class_name": "InputLayer", "config": {"batch_shape": [null, 1], "name": "input_layer"}},
+      {"class_name": "PReLU", "config": {"name": "p_re_lu", "shared_axes": null}}]}})");
+  const std::string weights = (tmp / "prelu.weights.h5").string();
+  write_dataset(weights, "layers/p_re_lu/vars/0", {1}, {0.25}, true);
+  EXPECT_EQ(error_of(tmp / "prelu.json", weights), "no error");
+  write_dataset(weights, "layers/p_re_lu/vars/0", {}, {0.25}, true);
+  EXPECT_EQ(error_of(tmp / "prelu.json", weights),
+            (tmp / "prelu.json").string() + ": layer 'p_re_lu' (PReLU): alpha has shape (): only one slope per feature is supported");
 }
 
 } // namespace

@@ -110,5 +110,24 @@ TEST(tensor_errors, nested_self_concatenations_stop_at_the_width_limit) {
             std::string::npos) << error_of(json);
 }
 
+
+// Issue 9: a masking node that nothing reads was compiled without a
+// workspace slot, and the executor wrote its output through slot_ptr[-1]
+// (found by fuzz_network; a heap overflow under ASan). It is not run; the
+// sum beside it is computed as usual, alone and in a batch.
+TEST(tensor_errors, a_masking_node_nothing_reads_is_not_run) {
+  const std::string json = R"({"inputs": [], "input_sequences": [{"name": "trk", "variables": [
+      {"name": "a", "offset": 0, "scale": 1}, {"name": "b", "offset": 0, "scale": 1}]}],
+    "nodes": [{"type": "input_sequence", "sources": [0], "size": 2}, {"type": "masking", "sources": [0], "mask_value": 0},
+              {"type": "sum", "sources": [0]}],
+    "layers": [], "outputs": {"s": {"node_index": 2, "labels": ["a", "b"]}}})";
+  const network net(parse_network(json, "unread_mask.json"));
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    const auto out = net.compute({}, {{"trk", {{"a", {1.0, 0.0, 2.0}}, {"b", {3.0, 0.0, 4.0}}}}}, "s");
+    EXPECT_EQ(out.at("a"), 3.0);
+    EXPECT_EQ(out.at("b"), 7.0);
+  }
+}
+
 } // namespace
 } // namespace hepnn
