@@ -116,7 +116,7 @@ TEST_F(ftag_cli, check_plots_png_svg_and_pdf_atomically) {
   expect_only({"dips_like.json", "diff.png", "diff.svg", "diff.pdf"});
   const auto r = hepnn_cli(check + path("diff.gif"));
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("--plot: the file name must end in .png, .svg or .pdf"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(": the file name must end in .png, .svg or .pdf"), std::string::npos) << r.err;
 }
 
 TEST_F(ftag_cli, the_projects_example_runs_the_whole_path) {
