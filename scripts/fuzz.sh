@@ -6,6 +6,7 @@
 # out-of-memory; the input that did it is left in build-fuzz/artifacts/<harness>/.
 # libhdf5's own failures on damaged files are not counted unless FUZZ_STRICT=1
 # (fuzz/README.md, "Third-party findings").
+# Harnesses run side by side, FUZZ_JOBS at a time (default: the cores).
 # Usage: scripts/fuzz.sh [SECONDS-PER-HARNESS] [HARNESS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,9 +42,9 @@ culprit() {
     head -1
 }
 
-failed=()
-summary=()
-for h in "${harnesses[@]}"; do
+# One harness: its log, and a summary line in logs/<harness>.summary.
+fuzz_one() {
+  local h=$1 corpus artifacts log status third_party left t0 where unit done_line execs rss verdict
   corpus="$dir/corpus/$h" artifacts="$dir/artifacts/$h/" log="$dir/logs/$h.log"
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
   echo "fuzz.sh: $h for ${seconds} s (log: $log)"
@@ -86,13 +87,28 @@ for h in "${harnesses[@]}"; do
   rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | sort -n | tail -1)
   verdict=$([ $status -eq 0 ] && echo ok || echo FAILED)
   [ $third_party -eq 0 ] || verdict="$verdict ($third_party libhdf5 crashes)"
-  summary+=("$(printf '%-20s %s  execs=%s peak_rss=%sMB  %s' "$h" "$verdict" "${execs:-?}" "${rss:-?}" "$done_line")")
+  printf '%-20s %s  execs=%s peak_rss=%sMB  %s' "$h" "$verdict" "${execs:-?}" "${rss:-?}" "$done_line" >"$dir/logs/$h.summary"
   if [ $status -ne 0 ]; then
-    failed+=("$h")
     echo "fuzz.sh: $h FAILED (exit $status); the report:" >&2
     grep -E -A40 '^==[0-9]+==ERROR|runtime error|^==[0-9]+== ERROR|deadly signal|Timeout|out-of-memory' "$log" | tail -60 >&2 || tail -40 "$log" >&2
     ls "$artifacts" >&2 || true
   fi
+}
+
+# Harnesses run side by side, one per core (each still gets SECONDS).
+mkdir -p "$dir/logs"
+rm -f "$dir"/logs/*.summary
+for h in "${harnesses[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "${FUZZ_JOBS:-$(nproc)}" ]; do wait -n || true; done
+  fuzz_one "$h" &
+done
+wait
+failed=()
+summary=()
+for h in "${harnesses[@]}"; do
+  line=$(cat "$dir/logs/$h.summary" 2>/dev/null || printf '%-20s FAILED (no summary: the run did not finish)' "$h")
+  summary+=("$line")
+  if [[ "$line" == *FAILED* ]]; then failed+=("$h"); fi
 done
 
 echo "fuzz.sh: summary (build $((built - start)) s, total $(( $(date +%s) - start )) s)"
