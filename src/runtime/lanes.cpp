@@ -161,8 +161,10 @@ template <typename T> void fuse_lanes(plan<T>& p) {
     const value_info& x = p.values[p.ops[chain.front()].in[0]];
     const value_info& y = p.values[p.ops[chain.back()].out];
     l.in_elements = (l.packed_steps ? l.packed_steps : x.rpe) * x.width;
-    for (std::size_t e = 0; e < l.in_elements; ++e)
+    for (std::size_t e = 0; e < l.in_elements; ++e) {
       l.in_storage.push_back(static_cast<std::uint32_t>(e / x.width * x.ld + e % x.width));
+      if (l.packed_steps) l.in_step.push_back(static_cast<std::uint32_t>(e / x.width));
+    }
     for (std::size_t e = 0; e < elements(y); ++e)
       l.out_storage.push_back(static_cast<std::uint32_t>(e / y.width * y.ld + e % y.width));
     l.zero = zero;
@@ -239,10 +241,9 @@ void executor<T>::lane_group(const op& o, const op_lanes& l, std::size_t first) 
   const T* x = at(o.x);
   const std::size_t yblock = std::size_t(o.y.rpe) * o.y.ld;
   if (l.packed_steps) { // time-major: step t of event b is row t · events + b
-    const std::size_t ld = o.x.ld;
+    const std::size_t ld = o.x.ld, skip = (events_ - 1) * ld; // per step, past the other events' rows
     for (std::size_t e = 0; e < l.in_elements; ++e) {
-      const std::size_t t = l.in_storage[e] / ld, c = l.in_storage[e] % ld;
-      const T* src = x + (t * events_ + first) * ld + c;
+      const T* src = x + first * ld + l.in_storage[e] + l.in_step[e] * skip;
       for (std::size_t j = 0; j < W; ++j) cur[e * W + j] = src[j * ld];
     }
   } else {

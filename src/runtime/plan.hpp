@@ -175,6 +175,7 @@ struct lane_step {
 struct op_lanes {
   std::vector<lane_step> steps;
   std::vector<std::uint32_t> in_storage, out_storage; ///< element → offset in the event's block
+  std::vector<std::uint32_t> in_step; ///< packed input: each element's step
   std::size_t in_elements = 0;
   std::size_t packed_steps = 0; ///< the input is a sequence of this fixed length (time-major rows), or 0
   std::size_t zero = 0;         ///< the element id that reads as zero
