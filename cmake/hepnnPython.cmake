@@ -8,10 +8,11 @@
 # ASan can only be loaded into a python3 started with libasan in LD_PRELOAD
 # (the interpreter itself is not instrumented), which the tests would then
 # have to arrange; the C++ suite covers the same library code under ASan.
+# The ThreadSanitizer build makes only the concurrency test.
 
-if(HEPNN_SANITIZE OR HEPNN_FUZZ)
+if(HEPNN_SANITIZE OR HEPNN_FUZZ OR HEPNN_TSAN)
   set(HEPNN_PYTHON OFF CACHE BOOL "Build the Python module (python/)" FORCE)
-  message(STATUS "hepnn: Python module off in the sanitizer/fuzzing build")
+  message(STATUS "hepnn: Python module off in the sanitizer/fuzzing/tsan build")
   return()
 endif()
 
