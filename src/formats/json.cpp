@@ -7,7 +7,14 @@
 #include <cstring>
 #include <string>
 #include <cctype>
+#include <cstdint>
+#include <limits>
+#include <new>
+
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace hepnn::detail::json {
 namespace {
@@ -261,11 +268,11 @@ std::string value::scalar_text() const {
   }
 }
 
-value parse(simdjson::dom::parser& parser, const simdjson::padded_string& text, const context& ctx) {
+value parse(simdjson::dom::parser& parser, const text& text, const context& ctx) {
   simdjson::dom::element root;
-  auto err = parser.parse(text).get(root);
+  auto err = parser.parse(reinterpret_cast<const std::uint8_t*>(text.data()), text.size(), false).get(root);
   if (err != simdjson::SUCCESS) {
-    std::string_view body(text.data(), text.size());
+    std::string_view body = text.view();
     std::size_t at = first_syntax_error(body);
     std::string where;
     if (at < body.size() || err != simdjson::EMPTY) {
@@ -282,18 +289,82 @@ value parse(simdjson::dom::parser& parser, const simdjson::padded_string& text, 
 }
 
 namespace {
+constexpr std::size_t huge_page = std::size_t{2} << 20;
+constexpr std::size_t huge_from = std::size_t{1} << 20; // smaller texts: plain new[]
+} // namespace
+
+text text::with_size(std::size_t size) {
+  if (size > std::numeric_limits<std::size_t>::max() / 2) throw std::bad_alloc();
+  const std::size_t need = size + simdjson::SIMDJSON_PADDING;
+  text t;
+  t.size_ = size;
+#if defined(MADV_HUGEPAGE)
+  if (need >= huge_from) {
+    // a huge-page-aligned start inside a mapping one huge page longer
+    const std::size_t len = (need + huge_page - 1) / huge_page * huge_page + huge_page;
+    void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p != MAP_FAILED) {
+      char* base = static_cast<char*>(p);
+      const auto misalign = reinterpret_cast<std::uintptr_t>(base) % huge_page;
+      char* start = misalign ? base + (huge_page - misalign) : base;
+      ::madvise(start, len - huge_page, MADV_HUGEPAGE); // advice only: without THP, plain pages
+      t.map_ = base, t.mapped_ = len, t.data_ = start;
+      return t;
+    }
+  }
+#endif
+  t.data_ = new char[need]();
+  return t;
+}
+
+text::text(std::string_view s) {
+  text t = with_size(s.size());
+  if (!s.empty()) std::memcpy(t.data_, s.data(), s.size());
+  swap(t);
+}
+
+text::~text() {
+  if (mapped_) ::munmap(map_, mapped_);
+  else delete[] data_;
+}
+
+namespace {
 /// All of a stream that cannot seek (standard input, a pipe, a FIFO).
-simdjson::padded_string read_stream(std::FILE* f, const std::string& name) {
+text read_stream(std::FILE* f, const std::string& name) {
   std::string all;
   char buf[65536];
   std::size_t n = 0;
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) all.append(buf, n);
   if (std::ferror(f)) throw config_error(name + ": cannot read: " + std::strerror(errno));
-  return simdjson::padded_string(all);
+  return text(all);
+}
+
+/// A regular file, read at its size when opened (a file that shrinks while
+/// being read gives what was there; one that grows, its first bytes).
+text read_regular(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw config_error(path + ": cannot read the file: " + std::strerror(errno));
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } close_fd{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw config_error(path + ": cannot read the file: " + std::strerror(errno));
+  text t = text::with_size(static_cast<std::size_t>(st.st_size));
+  std::size_t got = 0;
+  while (got < t.size()) {
+    const ssize_t r = ::read(fd, t.bytes() + got, t.size() - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) throw config_error(path + ": cannot read the file: " + std::strerror(errno));
+    if (r == 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  if (got < t.size()) return text(std::string_view(t.data(), got));
+  return t;
 }
 } // namespace
 
-simdjson::padded_string load_file(const std::string& path) {
+text load_file(const std::string& path) {
   if (path == "-") return read_stream(stdin, "standard input");
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) { // a FIFO, /dev/stdin
@@ -304,13 +375,7 @@ simdjson::padded_string load_file(const std::string& path) {
     return t;
   }
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw config_error(path + ": is a directory, not a file");
-  simdjson::padded_string text;
-  auto err = simdjson::padded_string::load(path).get(text);
-  if (err != simdjson::SUCCESS) {
-    int e = errno;
-    throw config_error(path + ": cannot read the file" + (e ? std::string(": ") + std::strerror(e) : std::string()));
-  }
-  return text;
+  return read_regular(path);
 }
 
 } // namespace hepnn::detail::json

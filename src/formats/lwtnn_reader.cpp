@@ -371,7 +371,7 @@ bool is_graph(const value& root) {
   return false;
 }
 
-model read_any(const simdjson::padded_string& text, const std::string& source) {
+model read_any(const detail::json::text& text, const std::string& source) {
   // a common mix-up: a Keras .h5 (HDF5's signature) or a .keras archive (zip) where a network file belongs
   const std::string_view head(text.data(), std::min<std::size_t>(text.size(), 8));
   if (head == std::string_view("\x89HDF\r\n\x1a\n", 8))
@@ -400,7 +400,7 @@ model read_network(const std::filesystem::path& path) {
 }
 
 model parse_network(std::string_view json, const std::string& source) {
-  return read_any(simdjson::padded_string(json), source);
+  return read_any(detail::json::text(json), source);
 }
 
 } // namespace hepnn

@@ -115,7 +115,7 @@ const layer_def* model_def::find(const std::string& layer) const {
   return nullptr;
 }
 
-std::unique_ptr<json_document> parse_padded_json(simdjson::padded_string text, const std::string& source) {
+std::unique_ptr<json_document> parse_padded_json(json::text text, const std::string& source) {
   auto doc = std::make_unique<json_document>();
   doc->text = std::move(text);
   doc->ctx = std::make_unique<json::context>(source);

@@ -46,14 +46,14 @@ struct model_def {
 
 /// A parsed JSON document that keeps its buffer alive for the values.
 struct json_document {
-  simdjson::padded_string text;
+  json::text text;
   simdjson::dom::parser parser;
   std::unique_ptr<json::context> ctx;
   std::optional<json::value> root;
 };
-std::unique_ptr<json_document> parse_padded_json(simdjson::padded_string text, const std::string& source);
+std::unique_ptr<json_document> parse_padded_json(json::text text, const std::string& source);
 inline std::unique_ptr<json_document> parse_json(std::string_view text, const std::string& source) {
-  return parse_padded_json(simdjson::padded_string(text), source);
+  return parse_padded_json(json::text(text), source);
 }
 
 /// Reads a model from a `{"class_name", "config", ...}` object.

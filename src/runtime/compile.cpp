@@ -38,6 +38,9 @@ public:
     packed_of_.assign(m_.nodes.size(), -1);
     rows_of_.assign(m_.nodes.size(), -1);
     recurrent_op_.assign(m_.nodes.size(), -1);
+    // packing copies every parameter once, plus padding: reserving that
+    // spares the regrowth copies (fresh pages cost dearly on a cold load)
+    staging_.reserve(parameter_count() / 4 * 5 + 1024);
     find_consumers();
     for (std::size_t n : shapes_.order)
       if (shapes_.nodes[n].reachable && value_of_[n] < 0) compile_node(n);
@@ -179,6 +182,17 @@ private:
   }
 
   // ---- weight packing ----------------------------------------------------
+  std::size_t parameter_count() const {
+    std::size_t n = 0;
+    auto block = [&](const weight_block& b) { n += b.weights.size() + b.bias.size() + b.recurrent.size() + b.recurrent_bias.size(); };
+    for (const auto& l : m_.layers) {
+      n += l.weights.size() + l.bias.size();
+      for (const auto& c : l.components) block(c.second);
+      for (const auto& b : l.sublayers) block(b);
+      for (const auto& e : l.embeddings) n += e.weights.size();
+    }
+    return n;
+  }
   std::size_t begin_block() {
     staging_.resize(round_up(staging_.size(), row_align<T>), T(0));
     return staging_.size();

@@ -63,7 +63,7 @@ public:
 
 private:
   std::string path_;
-  simdjson::padded_string text_;
+  detail::json::text text_;
   detail::json::context ctx_;
   simdjson::dom::parser parser_;
   std::optional<value> root_;

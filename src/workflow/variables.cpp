@@ -50,7 +50,7 @@ variables_spec read_variables(const std::filesystem::path& path) {
 }
 
 variables_spec parse_variables(std::string_view json, const std::string& source) {
-  simdjson::padded_string text(json);
+  detail::json::text text(json);
   detail::json::context ctx(source);
   simdjson::dom::parser parser;
   return read(detail::json::parse(parser, text, ctx));

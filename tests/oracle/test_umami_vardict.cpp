@@ -47,7 +47,7 @@ TEST_P(umami_vardict, reproduces_umamis_variables_file) {
   json_file expected(dir / "expected_lwtnn_vars.json");
   simdjson::dom::parser parser;
   detail::json::context ctx("hepnn");
-  simdjson::padded_string padded(text);
+  const detail::json::text padded(text);
   const auto mine = detail::json::parse(parser, padded, ctx);
   std::string where;
   EXPECT_TRUE(json_equal(mine, expected.root(), 1e-12, where)) << "first difference at " << where << "\n" << text;

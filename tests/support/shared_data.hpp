@@ -26,7 +26,7 @@ public:
   const detail::json::value& root() const { return *root_; }
 
 private:
-  simdjson::padded_string text_;
+  detail::json::text text_;
   detail::json::context ctx_;
   simdjson::dom::parser parser_;
   std::unique_ptr<detail::json::value> root_;
