@@ -172,6 +172,23 @@ public:
       const value_info& val = p_.values[v];
       const packing_state& ps = ws_.packings[val.packing];
       T* y = rows(v);
+      if (std::size_t apart = 0; fixed_length_rows(ps, offsets, apart)) {
+        // every event has every step, and event j's rows start `apart` rows
+        // after event j-1's: one kernel call per step writes that step's rows
+        // of all events, which lie one after another (time-major packing)
+        for (std::size_t t = 0; t < ps.len[0]; ++t) {
+          const T* from = src + (offsets[ps.perm[0]] + t) * stride;
+          T* row = y + ps.offset[t] * val.ld;
+          if (!p_.kernels->prepare(from, apart * stride, off, sc, row, val.ld, events_, n))
+            for (std::size_t j = 0; j < events_; ++j) // rare: some value is NaN or infinite
+              for (std::size_t i = 0; i < n; ++i) {
+                const double x = static_cast<double>(from[j * apart * stride + i]);
+                if (!(x - x == 0.0))
+                  row[j * val.ld + i] = static_cast<T>((replace(x, true, index, i, ps.perm[j], t) + off[i]) * sc[i]);
+              }
+        }
+        continue;
+      }
       for (std::size_t j = 0; j < events_; ++j) {
         const std::size_t b = ps.perm[j], len = ps.len[j];
         const T* from = src + offsets[b] * stride;
@@ -191,6 +208,22 @@ public:
         }
       }
     }
+  }
+
+  /// Whether every event of `ps` has its full length of steps, in rows of
+  /// the source a constant `apart` rows from one event to the next (in
+  /// packing order): a fixed-length input of a contiguous batch.
+  bool fixed_length_rows(const packing_state& ps, const std::size_t* offsets, std::size_t& apart) const {
+    if (events_ < 2 || ps.len.empty() || ps.len[0] == 0) return false;
+    const std::size_t len = ps.len[0];
+    for (std::size_t t = 0; t < len; ++t)
+      if (ps.count[t] != events_) return false;
+    if (offsets[ps.perm[1]] <= offsets[ps.perm[0]]) return false;
+    apart = offsets[ps.perm[1]] - offsets[ps.perm[0]];
+    if (apart < len) return false;
+    for (std::size_t j = 1; j < events_; ++j)
+      if (ps.len[j] != len || offsets[ps.perm[j]] != offsets[ps.perm[0]] + j * apart) return false;
+    return true;
   }
 
   /// Runs the operations; `needed` (per op) may skip those no requested

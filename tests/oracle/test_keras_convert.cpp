@@ -10,6 +10,7 @@
 #include "support/shared_data.hpp"
 
 #include <cmath>
+#include <limits>
 #include <iostream>
 
 namespace hepnn::test {
@@ -163,6 +164,39 @@ TEST_P(zoo2_convert, every_form_reproduces_the_reference) {
 INSTANTIATE_TEST_SUITE_P(zoo2, zoo2_convert,
                          ::testing::ValuesIn(cases_with(shared_dir() / "zoo2", {"model.h5", "variables.json", "inputs.json"})),
                          [](const ::testing::TestParamInfo<std::string>& p) { return test_name(p.param); });
+
+// A fixed-length input of a batch is prepared one step of every event at a
+// time: a NaN must still be found at its own event and step, take its
+// default there, and leave the other events as they were.
+TEST(zoo2_fixed_input, a_nan_in_a_batch_is_found_at_its_event_and_step) {
+  const auto dir = shared_dir() / "zoo2" / "conv1d_fixed";
+  const auto vars = read_variables(dir / "variables.json");
+  auto events = detail::read_json_events((dir / "inputs.json").string());
+  ASSERT_GE(events.size(), 6u);
+  auto c = convert_keras(dir / "model.h5", {}, &vars);
+  ASSERT_EQ(c.network.input_sequences.size(), 1u);
+  const network plain(c.network);
+  const auto before = evaluate_fast(plain, events);
+  ASSERT_EQ(events[5].sequences.size(), 1u);
+  const std::string var = c.network.input_sequences[0].variables[2].name;
+  auto& values = events[5].sequences.begin()->second.at(var);
+  ASSERT_GT(values.size(), 3u);
+  const double was = values[3];
+  values[3] = std::numeric_limits<double>::quiet_NaN();
+  try {
+    evaluate_batched(plain, events, 256);
+    ADD_FAILURE() << "no error for the NaN";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("variable '" + var + "' is NaN and has no default (event 5, step 3)"),
+              std::string::npos)
+        << e.what();
+  }
+  // with the value it had as the default, every event scores as before, bit for bit
+  c.network.input_sequences[0].variables[2].default_value = was;
+  const network with_default(c.network);
+  EXPECT_EQ(compare(before, evaluate_batched(with_default, events, 256)).max_abs, 0.0);
+  EXPECT_EQ(compare(before, evaluate_batched(with_default, events, 7)).max_abs, 0.0);
+}
 
 TEST(zoo2_convert_all, every_zoo2_model_is_covered) {
   EXPECT_EQ(cases_with(shared_dir() / "zoo2", {"model.h5", "variables.json", "inputs.json"}).size(), 12u);
