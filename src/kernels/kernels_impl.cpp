@@ -260,11 +260,52 @@ template <std::size_t W> inline vec<float> fold_lanes(vec<float> v, bool maximum
   }
 }
 
+/// fold_lanes replayed on L rows at once, lane i of the fold being v[i]
+/// (each v[i] a vector across the rows): the same pairs in the same order,
+/// so the same bits as one row at a time.
+template <std::size_t L> inline void fold_across(vec<float> (&v)[L], bool maximum) {
+  for (std::size_t w = L; w > 1; w /= 2) {
+    vec<float> folded[L];
+    for (std::size_t i = 0; i < L; ++i) {
+      const vec<float> other = v[(i + w / 2) % L];
+      folded[i] = maximum ? vmax(v[i], other) : v[i] + other;
+    }
+    for (std::size_t i = 0; i < L; ++i) v[i] = folded[i];
+  }
+}
+
+/// Softmax of L rows of n ≤ L classes, one row per lane: a few class
+/// probabilities per event fill a vector per class instead of a vector per
+/// event, and the exponentials run n times per L rows instead of L times.
+template <std::size_t L> void softmax_tile(float* y, std::size_t ld, std::size_t n) {
+  vec<float> x[L], top[L], e[L];
+  for (std::size_t i = 0; i < L; ++i) {
+    x[i] = splat(-__builtin_inff());
+    if (i < n)
+      for (std::size_t r = 0; r < L; ++r) x[i][r] = y[r * ld + i];
+    top[i] = x[i];
+  }
+  fold_across<L>(top, true);
+  for (std::size_t i = 0; i < L; ++i) e[i] = i < n ? vexp(x[i] - top[i]) : vec<float>{};
+  vec<float> total[L];
+  for (std::size_t i = 0; i < L; ++i) total[i] = e[i];
+  fold_across<L>(total, false);
+  for (std::size_t i = 0; i < n; ++i) e[i] = e[i] * vrecip(total[i]);
+  for (std::size_t r = 0; r < L; ++r) {
+    vec<float> row{};
+    for (std::size_t i = 0; i < n; ++i) row[i] = e[i][r];
+    store(y + r * ld, row);
+  }
+}
+
 void softmax_rows(float* y, std::size_t rows, std::size_t n, std::size_t ld) {
   constexpr std::size_t L = lanes<float>;
   const vec<float> idx = lane_index<float>();
   const vec<float> neg_inf = splat(-__builtin_inff());
-  for (std::size_t r = 0; r < rows; ++r) {
+  std::size_t r = 0;
+  if (n <= L)
+    for (; r + L <= rows; r += L) softmax_tile<L>(y + r * ld, ld, n);
+  for (; r < rows; ++r) {
     float* row = y + r * ld;
     if (n <= L) { // a few class probabilities: one vector (the same arithmetic for one event as for many)
       const auto live = idx < float(n);
@@ -551,6 +592,39 @@ bool prepare_rows(const T* x, std::size_t ldx, const double* offset, const doubl
   return true;
 }
 
+/// prepare() for rows wider than a vector (jet variables, a flattened
+/// image): runs of a double vector along each row, the tail one by one.
+/// The same arithmetic as the scalar loop, element by element.
+template <typename T>
+bool prepare_wide(const T* x, std::size_t ldx, const double* offset, const double* scale, T* y, std::size_t ldy,
+                  std::size_t rows, std::size_t n) {
+  constexpr std::size_t LD = lanes<double>;
+  using half = typename vec_type<T, static_cast<int>(LD * sizeof(T))>::type; // LD values of T
+  vec<double> bad{};
+  double bad_tail = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const T* s = x + r * ldx;
+    T* out = y + r * ldy;
+    std::size_t i = 0;
+    for (; i + LD <= n; i += LD) {
+      half h;
+      std::memcpy(&h, s + i, sizeof h);
+      const vec<double> d = __builtin_convertvector(h, vec<double>);
+      bad = (d - d != 0) ? splat(1.0) : bad; // NaN or ±inf
+      const half o = __builtin_convertvector((d + load(offset + i)) * load(scale + i), half);
+      std::memcpy(out + i, &o, sizeof o);
+    }
+    for (; i < n; ++i) {
+      const double d = static_cast<double>(s[i]);
+      if (!(d - d == 0.0)) bad_tail = 1;
+      out[i] = static_cast<T>((d + offset[i]) * scale[i]);
+    }
+  }
+  for (std::size_t i = 0; i < LD; ++i)
+    if (bad[i] != 0) return false;
+  return bad_tail == 0;
+}
+
 template <typename T>
 bool prepare(const T* x, std::size_t ldx, const double* offset, const double* scale, T* y, std::size_t ldy,
              std::size_t rows, std::size_t n) {
@@ -558,6 +632,7 @@ bool prepare(const T* x, std::size_t ldx, const double* offset, const double* sc
     if (ldx == n && 2 * n < lanes<double>) return prepare_short(x, offset, scale, y, ldy, rows, n); // narrow rows: one flat run
     if (ldx >= n) return prepare_rows(x, ldx, offset, scale, y, ldy, rows, n);
   }
+  if (n >= lanes<double> && ldx >= n) return prepare_wide(x, ldx, offset, scale, y, ldy, rows, n);
   using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
   constexpr U exponent = sizeof(T) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
   U bad = 0;
