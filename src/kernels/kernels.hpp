@@ -131,6 +131,24 @@ template <typename T> struct lane_map_args {
   bool lanes = false;
 };
 
+/// Runs of elements that lie one after another in each event's source
+/// (a row of an image, a step's variables), moved into one event per vector
+/// lane by transposing lanes × lanes blocks in registers: events j = 0 ..
+/// lanes-1 start at x + j · event_stride, element e at offset storage[e]
+/// (+ step[e] · skip), and lands at y + e · lanes. A run starts at a
+/// multiple of 64 bytes of a row padded to 64 bytes, so each block's whole
+/// vectors stay inside the row.
+template <typename T> struct lane_load_args {
+  const T* x = nullptr;
+  std::size_t event_stride = 0;
+  const std::uint32_t* runs = nullptr; ///< (first element, count) pairs
+  std::size_t runs_count = 0;
+  const std::uint32_t* storage = nullptr;
+  const std::uint32_t* step = nullptr; ///< or null
+  std::size_t skip = 0;
+  T* y = nullptr;
+};
+
 enum class binary_op : std::uint8_t { add, subtract, multiply, maximum, minimum };
 
 template <typename T> struct kernel_table {
@@ -166,6 +184,7 @@ template <typename T> struct kernel_table {
   void (*window_lanes)(const window_args<T>&);
   void (*window_event)(const window_args<T>&);
   void (*lane_map)(const lane_map_args<T>&);
+  void (*lane_load)(const lane_load_args<T>&);
   std::size_t lanes; ///< elements per vector of this instruction set
 };
 

@@ -176,6 +176,36 @@ inline void lane_map_impl(const lane_map_args<T>& a, std::size_t w, Load ld, Sto
   }
 }
 
+/// One step of a block transpose: rows a and b (B apart) swap their
+/// off-diagonal B × B blocks. Steps B = lanes/2 .. 1 transpose the block.
+template <std::size_t B, typename V, std::size_t... I> inline void swap_blocks(V& a, V& b, std::index_sequence<I...>) {
+  constexpr std::size_t N = sizeof...(I);
+  const V lo = __builtin_shufflevector(a, b, static_cast<int>((I & B) ? N + I - B : I)...);
+  const V hi = __builtin_shufflevector(a, b, static_cast<int>((I & B) ? N + I : I + B)...);
+  a = lo, b = hi;
+}
+template <typename T, std::size_t B> inline void transpose_steps(vec<T>* v) {
+  for (std::size_t i = 0; i < lanes<T>; ++i)
+    if (!(i & B)) swap_blocks<B>(v[i], v[i + B], std::make_index_sequence<lanes<T>>{});
+  if constexpr (B > 1) transpose_steps<T, B / 2>(v);
+}
+
+template <typename T> void lane_load(const lane_load_args<T>& a) {
+  constexpr std::size_t W = lanes<T>;
+  for (std::size_t r = 0; r < a.runs_count; ++r) {
+    const std::size_t first = a.runs[2 * r], count = a.runs[2 * r + 1];
+    for (std::size_t k = 0; k < count; k += W) {
+      const std::size_t e = first + k;
+      const T* src = a.x + a.storage[e] + (a.step ? a.step[e] * a.skip : 0);
+      vec<T> v[W];
+      for (std::size_t j = 0; j < W; ++j) v[j] = load(src + j * a.event_stride);
+      transpose_steps<T, W / 2>(v);
+      const std::size_t m = std::min(W, count - k);
+      for (std::size_t i = 0; i < m; ++i) store(a.y + (e + i) * W, v[i]);
+    }
+  }
+}
+
 template <typename T> void lane_map(const lane_map_args<T>& a) {
   if (a.lanes)
     lane_map_impl<T, vec<T>>(

@@ -165,6 +165,21 @@ template <typename T> void fuse_lanes(plan<T>& p) {
       l.in_storage.push_back(static_cast<std::uint32_t>(e / x.width * x.ld + e % x.width));
       if (l.packed_steps) l.in_step.push_back(static_cast<std::uint32_t>(e / x.width));
     }
+    const std::size_t align = 64 / sizeof(T);
+    for (std::size_t e = 0; e < l.in_elements;) {
+      std::size_t len = 0;
+      if (x.ld % align == 0 && l.in_storage[e] % align == 0)
+        while (e + len < l.in_elements && l.in_storage[e + len] == l.in_storage[e] + len &&
+               (!l.packed_steps || l.in_step[e + len] == l.in_step[e]))
+          ++len;
+      if (len) {
+        l.in_runs.push_back(static_cast<std::uint32_t>(e));
+        l.in_runs.push_back(static_cast<std::uint32_t>(len));
+        e += len;
+      } else {
+        l.in_loose.push_back(static_cast<std::uint32_t>(e++));
+      }
+    }
     for (std::size_t e = 0; e < elements(y); ++e)
       l.out_storage.push_back(static_cast<std::uint32_t>(e / y.width * y.ld + e % y.width));
     l.zero = zero;
@@ -240,18 +255,22 @@ void executor<T>::lane_group(const op& o, const op_lanes& l, std::size_t first) 
   std::memset(next + l.zero * W, 0, W * sizeof(T));
   const T* x = at(o.x);
   const std::size_t yblock = std::size_t(o.y.rpe) * o.y.ld;
-  if (l.packed_steps) { // time-major: step t of event b is row t · events + b
-    const std::size_t ld = o.x.ld, skip = (events_ - 1) * ld; // per step, past the other events' rows
-    for (std::size_t e = 0; e < l.in_elements; ++e) {
-      const T* src = x + first * ld + l.in_storage[e] + l.in_step[e] * skip;
-      for (std::size_t j = 0; j < W; ++j) cur[e * W + j] = src[j * ld];
+  // time-major packed input: step t of event b is row t · events + b
+  const std::size_t ld = o.x.ld, skip = l.packed_steps ? (events_ - 1) * ld : 0; // per step, past the other events' rows
+  const std::size_t stride = l.packed_steps ? ld : std::size_t(o.x.rpe) * ld;  // from one event to the next
+  const T* base = x + first * stride;
+  auto source = [&](std::size_t e) { return base + l.in_storage[e] + (l.packed_steps ? l.in_step[e] * skip : 0); };
+  if constexpr (W > 1) {
+    lane_load_args<T> a;
+    a.x = base, a.event_stride = stride, a.runs = l.in_runs.data(), a.runs_count = l.in_runs.size() / 2;
+    a.storage = l.in_storage.data(), a.step = l.packed_steps ? l.in_step.data() : nullptr, a.skip = skip, a.y = cur;
+    p_.kernels->lane_load(a);
+    for (std::uint32_t e : l.in_loose) {
+      const T* src = source(e);
+      for (std::size_t j = 0; j < W; ++j) cur[e * W + j] = src[j * stride];
     }
   } else {
-    const std::size_t xblock = std::size_t(o.x.rpe) * o.x.ld;
-    for (std::size_t e = 0; e < l.in_elements; ++e) {
-      const T* src = x + first * xblock + l.in_storage[e];
-      for (std::size_t j = 0; j < W; ++j) cur[e * W + j] = src[j * xblock];
-    }
+    for (std::size_t e = 0; e < l.in_elements; ++e) cur[e] = *source(e);
   }
   lane_steps<W>(l, cur, next);
   T* y = at(o.y) + first * yblock;

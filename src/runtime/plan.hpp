@@ -176,6 +176,10 @@ struct op_lanes {
   std::vector<lane_step> steps;
   std::vector<std::uint32_t> in_storage, out_storage; ///< element → offset in the event's block
   std::vector<std::uint32_t> in_step; ///< packed input: each element's step
+  /// (first element, count): runs of input elements one after another in
+  /// a row, from a 64-byte boundary (kernel_table::lane_load); the others
+  /// are in_loose, moved one by one
+  std::vector<std::uint32_t> in_runs, in_loose;
   std::size_t in_elements = 0;
   std::size_t packed_steps = 0; ///< the input is a sequence of this fixed length (time-major rows), or 0
   std::size_t zero = 0;         ///< the element id that reads as zero
