@@ -144,35 +144,51 @@ template <typename T> inline T madd1(T a, T b, T c) {
 /// operations written once for both so that they round alike.
 template <typename T, typename V, typename Load, typename Store, typename Splat, typename Madd>
 inline void lane_map_impl(const lane_map_args<T>& a, std::size_t w, Load ld, Store st, Splat sp, Madd fma) {
+  // the arguments in locals: stores through y could otherwise alias them,
+  // and each element would reload every pointer (x is restrict where the
+  // step reads one buffer and writes the other)
+  const T* __restrict x = a.x;
+  T* y = a.y;
+  const std::int32_t* __restrict index = a.index;
+  const std::size_t out = a.out;
+  auto at = [&](std::int32_t element) { return ld(x + static_cast<std::size_t>(element) * w); };
   switch (a.kind) {
   case lane_map_kind::gather:
-    for (std::size_t e = 0; e < a.out; ++e) st(a.y + e * w, ld(a.x + static_cast<std::size_t>(a.index[e]) * w));
+    for (std::size_t e = 0; e < out; ++e) st(y + e * w, at(index[e]));
     break;
   case lane_map_kind::pool_max:
   case lane_map_kind::pool_avg: {
+    const std::uint32_t* __restrict start = a.start;
     const bool max = a.kind == lane_map_kind::pool_max;
-    for (std::size_t e = 0; e < a.out; ++e) {
-      const std::uint32_t first = a.start[e], last = a.start[e + 1];
-      V acc = ld(a.x + static_cast<std::size_t>(a.index[first]) * w);
-      for (std::uint32_t i = first + 1; i < last; ++i) {
-        const V v = ld(a.x + static_cast<std::size_t>(a.index[i]) * w);
-        if (max) acc = v > acc ? v : acc;
-        else acc = acc + v;
+    for (std::size_t e = 0; e < out; ++e) {
+      const std::uint32_t first = start[e], last = start[e + 1];
+      V acc = at(index[first]);
+      if (max)
+        for (std::uint32_t i = first + 1; i < last; ++i) {
+          const V v = at(index[i]);
+          acc = v > acc ? v : acc;
+        }
+      else {
+        for (std::uint32_t i = first + 1; i < last; ++i) acc = acc + at(index[i]);
+        acc = acc * sp(T(1) / static_cast<T>(last - first));
       }
-      if (!max) acc = acc * sp(T(1) / static_cast<T>(last - first));
-      st(a.y + e * w, acc);
+      st(y + e * w, acc);
     }
     break;
   }
   case lane_map_kind::affine:
-    for (std::size_t e = 0; e < a.out; ++e) {
-      const std::size_t c = e % a.channels;
-      st(a.y + e * w, fma(ld(a.x + e * w), sp(a.scale[c]), sp(a.shift[c])));
+  case lane_map_kind::bias: {
+    const T* __restrict scale = a.scale;
+    const T* __restrict shift = a.shift;
+    const std::size_t channels = a.channels;
+    const bool affine = a.kind == lane_map_kind::affine;
+    const T* in = a.x; // in place (y == x): not the restrict-qualified x
+    for (std::size_t e = 0, c = 0; e < out; ++e, c = c + 1 == channels ? 0 : c + 1) {
+      const V v = ld(in + e * w);
+      st(y + e * w, affine ? fma(v, sp(scale[c]), sp(shift[c])) : v + sp(scale[c]));
     }
     break;
-  case lane_map_kind::bias:
-    for (std::size_t e = 0; e < a.out; ++e) st(a.y + e * w, ld(a.x + e * w) + sp(a.scale[e % a.channels]));
-    break;
+  }
   }
 }
 
