@@ -112,6 +112,10 @@ template <typename T> struct window_args {
   const T* bias = nullptr; ///< or null: zero
   T* y = nullptr;
   bool relu = false;
+  /// window_pool (lanes only): `positions` pooled outputs, index rows
+  /// grouped by pool_size source positions each; y[pooled · filters + f]
+  std::size_t pool_size = 0;
+  bool pool_max = false;
 };
 
 /// The element-wise steps of the lane engine, in the same two layouts as
@@ -185,6 +189,7 @@ template <typename T> struct kernel_table {
   void (*window_event)(const window_args<T>&);
   void (*lane_map)(const lane_map_args<T>&);
   void (*lane_load)(const lane_load_args<T>&);
+  void (*window_pool)(const window_args<T>&);
   std::size_t lanes; ///< elements per vector of this instruction set
 };
 

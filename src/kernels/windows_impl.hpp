@@ -58,6 +58,55 @@ template <typename T, int PB, int FB> inline void window_block(const window_args
   }
 }
 
+/// FB filters of pooled output P: its S source positions' accumulators,
+/// then the pooling over them in the pooling's own order and arithmetic.
+template <typename T, int S, int FB> inline void window_pool_block(const window_args<T>& a, std::size_t P, std::size_t f) {
+  constexpr std::size_t L = lanes<T>;
+  vec<T> acc[S][FB];
+  for (int i = 0; i < S; ++i)
+    for (int j = 0; j < FB; ++j) acc[i][j] = a.bias ? splat(a.bias[f + j]) : vec<T>{};
+  const std::int32_t* idx = a.index + P * S * a.k;
+  const T* w = a.w + f;
+  for (std::size_t q = 0; q < a.k; ++q) {
+    vec<T> xv[S];
+    for (int i = 0; i < S; ++i) xv[i] = load(a.x + static_cast<std::size_t>(idx[i * a.k + q]) * L);
+    for (int j = 0; j < FB; ++j) {
+      const vec<T> wb = splat(w[q * a.ldw + j]);
+      for (int i = 0; i < S; ++i) acc[i][j] = madd<T>(wb, xv[i], acc[i][j]);
+    }
+  }
+  T* y = a.y + (P * a.filters + f) * L;
+  for (int j = 0; j < FB; ++j) {
+    vec<T> out{};
+    for (int i = 0; i < S; ++i) {
+      vec<T> v = acc[i][j];
+      if (a.relu) v = v < 0 ? vec<T>{} : v;
+      if (i == 0) out = v;
+      else if (a.pool_max) out = v > out ? v : out;
+      else out = out + v;
+    }
+    if (!a.pool_max) out = out * splat(T(1) / static_cast<T>(S));
+    store(y + j * L, out);
+  }
+}
+
+template <typename T, int S> inline void window_pool_positions(const window_args<T>& a, std::size_t P) {
+  std::size_t f = 0;
+  if constexpr (S <= 2)
+    for (; f + 8 <= a.filters; f += 8) window_pool_block<T, S, 8>(a, P, f);
+  for (; f + 4 <= a.filters; f += 4) window_pool_block<T, S, 4>(a, P, f);
+  if (f + 2 <= a.filters) window_pool_block<T, S, 2>(a, P, f), f += 2;
+  if (f < a.filters) window_pool_block<T, S, 1>(a, P, f);
+}
+
+template <typename T> void window_pool(const window_args<T>& a) {
+  for (std::size_t P = 0; P < a.positions; ++P) switch (a.pool_size) {
+    case 2: window_pool_positions<T, 2>(a, P); break;
+    case 3: window_pool_positions<T, 3>(a, P); break;
+    default: window_pool_positions<T, 4>(a, P); break;
+    }
+}
+
 /// All filters of positions [p, p + PB).
 template <typename T, int PB> inline void window_positions(const window_args<T>& a, std::size_t p) {
   std::size_t f = 0;

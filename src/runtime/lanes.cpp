@@ -111,6 +111,41 @@ private:
   }
 };
 
+/// A window followed by a pooling of every channel over 2-4 of its
+/// positions at a time (the same count everywhere): one window_pool step.
+void fuse_window_pools(std::vector<lane_step>& steps) {
+  for (std::size_t i = 0; i + 1 < steps.size(); ++i) {
+    lane_step& w = steps[i];
+    const lane_step& pl = steps[i + 1];
+    if (w.kind != lane_kind::window || (pl.kind != lane_kind::pool_max && pl.kind != lane_kind::pool_avg)) continue;
+    if (pl.start.size() < 2 || w.filters == 0 || pl.out % w.filters != 0) continue;
+    const std::size_t S = pl.start[1] - pl.start[0], pooled = pl.out / w.filters;
+    if (S < 2 || S > 4) continue;
+    bool regular = true; // output (P, c) reads element (position_k · filters + c), positions shared by the channels
+    for (std::size_t e = 0; e < pl.out && regular; ++e) {
+      const std::size_t P = e / w.filters, c = e % w.filters;
+      regular = pl.start[e + 1] - pl.start[e] == S;
+      for (std::size_t k = 0; k < S && regular; ++k) {
+        const auto src = static_cast<std::size_t>(pl.index[pl.start[e] + k]);
+        const auto first = static_cast<std::size_t>(pl.index[pl.start[P * w.filters] + k]);
+        regular = src % w.filters == c && src / w.filters == first / w.filters && first / w.filters < w.positions;
+      }
+    }
+    if (!regular) continue;
+    w.kind = lane_kind::window_pool;
+    w.pool_size = S, w.pooled = pooled, w.pool_max = pl.kind == lane_kind::pool_max;
+    w.pool_index = pl.index, w.pool_start = pl.start;
+    for (std::size_t P = 0; P < pooled; ++P)
+      for (std::size_t k = 0; k < S; ++k) {
+        const std::size_t pos = static_cast<std::size_t>(pl.index[pl.start[P * w.filters] + k]) / w.filters;
+        w.fused_index.insert(w.fused_index.end(), w.index.begin() + static_cast<std::ptrdiff_t>(pos * w.k),
+                             w.index.begin() + static_cast<std::ptrdiff_t>((pos + 1) * w.k));
+      }
+    w.out = pl.out;
+    steps.erase(steps.begin() + static_cast<std::ptrdiff_t>(i + 1));
+  }
+}
+
 } // namespace
 
 std::size_t lane_scratch(const op_lanes& l, std::size_t lanes) { return 2 * l.max_elements * lanes + lanes; }
@@ -158,6 +193,7 @@ template <typename T> void fuse_lanes(plan<T>& p) {
     for (std::size_t i : chain)
       if (unpacks(p.ops[i])) l.packed_steps = std::get<op_pack>(p.ops[i].body).steps;
       else build.add(p.ops[i], l.steps);
+    fuse_window_pools(l.steps);
     const value_info& x = p.values[p.ops[chain.front()].in[0]];
     const value_info& y = p.values[p.ops[chain.back()].out];
     l.in_elements = (l.packed_steps ? l.packed_steps : x.rpe) * x.width;
@@ -216,6 +252,26 @@ void executor<T>::lane_steps(const op_lanes& l, T*& cur, T*& next) {
       a.w = p_.at(s.w), a.ldw = s.ldw, a.bias = s.has_bias ? p_.at(s.bias) : nullptr, a.y = next, a.relu = s.relu;
       (W == 1 ? kt.window_event : kt.window_lanes)(a);
       std::swap(cur, next);
+      break;
+    }
+    case lane_kind::window_pool: {
+      window_args<T> a;
+      a.x = cur, a.k = s.k, a.filters = s.filters, a.w = p_.at(s.w), a.ldw = s.ldw;
+      a.bias = s.has_bias ? p_.at(s.bias) : nullptr, a.y = next, a.relu = s.relu;
+      if constexpr (W > 1) {
+        a.index = s.fused_index.data(), a.positions = s.pooled, a.pool_size = s.pool_size, a.pool_max = s.pool_max;
+        kt.window_pool(a);
+        std::swap(cur, next);
+      } else { // the two steps, as they are
+        a.index = s.index.data(), a.positions = s.positions;
+        kt.window_event(a);
+        std::swap(cur, next);
+        lane_map_args<T> m;
+        m.kind = s.pool_max ? lane_map_kind::pool_max : lane_map_kind::pool_avg;
+        m.x = cur, m.y = next, m.index = s.pool_index.data(), m.start = s.pool_start.data(), m.out = s.out;
+        kt.lane_map(m);
+        std::swap(cur, next);
+      }
       break;
     }
     case lane_kind::pool_max:

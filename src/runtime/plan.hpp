@@ -160,7 +160,10 @@ struct op_masking {
 /// channels) waste no lanes on padding; leftover events run one at a time
 /// with the same arithmetic. Tensors are numbered compactly (row · width +
 /// column); index tables hold those element ids, with `zero` for padding.
-enum class lane_kind : std::uint8_t { window, pool_max, pool_avg, affine, bias_act, act, gather };
+/// window_pool: a window whose outputs only a pooling with windows of 2-4
+/// positions reads; in lanes the pooled outputs come straight from the
+/// accumulators (one event at a time: the two steps as they are).
+enum class lane_kind : std::uint8_t { window, pool_max, pool_avg, affine, bias_act, act, gather, window_pool };
 struct lane_step {
   lane_kind kind = lane_kind::window;
   std::vector<std::int32_t> index; ///< window: positions × k; gather: per output element; pool: source elements
@@ -171,6 +174,12 @@ struct lane_step {
   act_params act;            ///< bias_act, act
   std::size_t channels = 0;  ///< affine, bias_act: per-column parameters repeat every `channels`
   std::size_t out = 0;       ///< output elements
+  /// window_pool: the pooling step (one-event form), and the window's index
+  /// rows by pooled position (pool_size source positions each; lanes form)
+  std::vector<std::int32_t> pool_index, fused_index;
+  std::vector<std::uint32_t> pool_start;
+  std::size_t pool_size = 0, pooled = 0;
+  bool pool_max = false;
 };
 struct op_lanes {
   std::vector<lane_step> steps;
