@@ -153,6 +153,19 @@ template <typename T> struct lane_load_args {
   T* y = nullptr;
 };
 
+/// A fixed-length input's raw rows prepared ((x + offset) · scale in
+/// double, as kernel_table::prepare) straight into lanes: event j's step t
+/// variable i at x[j · event_stride + t · row_stride + i] lands at element
+/// t · width + i. Returns false if any value is NaN or infinite.
+template <typename T> struct lane_prepare_args {
+  const T* x = nullptr;
+  std::size_t event_stride = 0, row_stride = 0, width = 0, steps = 0;
+  std::size_t readable = 0; ///< values readable from x
+  const double* offset = nullptr; ///< per variable
+  const double* scale = nullptr;
+  T* y = nullptr;
+};
+
 enum class binary_op : std::uint8_t { add, subtract, multiply, maximum, minimum };
 
 template <typename T> struct kernel_table {
@@ -190,6 +203,7 @@ template <typename T> struct kernel_table {
   void (*lane_map)(const lane_map_args<T>&);
   void (*lane_load)(const lane_load_args<T>&);
   void (*window_pool)(const window_args<T>&);
+  bool (*lane_prepare)(const lane_prepare_args<T>&);
   std::size_t lanes; ///< elements per vector of this instruction set
 };
 

@@ -572,6 +572,21 @@ bool prepare_rows(const T* x, std::size_t ldx, const double* offset, const doubl
     const vec<double> z = lane_used[h] != 0 ? (d + off[h]) * sc[h] : splat(0.0);
     return __builtin_convertvector(z, decltype(part));
   };
+  if constexpr (H == 2) {
+    if (halves == 1) { // n ≤ LD: only the lower half is read and converted
+      using half = decltype(half_of<0>(vec<T>{}, std::make_index_sequence<LD>{}));
+      for (std::size_t r = 0; r < rows; ++r) {
+        const T* s = x + r * ldx;
+        half part{};
+        if ((rows - 1 - r) * ldx + n >= LD) std::memcpy(&part, s, sizeof part); // stays inside the rows
+        else std::memcpy(&part, s, n * sizeof(T));
+        store(y + r * ldy, join(convert(part, 0), half{}, std::make_index_sequence<LT>{}));
+      }
+      for (std::size_t i = 0; i < LD; ++i)
+        if (bad[i] != 0) return false;
+      return true;
+    }
+  }
   for (std::size_t r = 0; r < rows; ++r) {
     const T* s = x + r * ldx;
     vec<T> v{};
@@ -700,7 +715,7 @@ template <typename T> void attention(const attention_args<T>& a) {
 template <typename T> constexpr kernel_table<T> make_table() {
   return {HEPNN_ISA_NAME, &gemm<T>,     &activate<T>, &lstm_cell<T>, &gru_after<T>, &gru_gates<T>,
           &gru_blend<T>,  &rnn_cell<T>, &binary<T>,   &affine<T>,    &prepare<T>,  &attention<T>,
-          &window_lanes<T>, &window_event<T>, &lane_map<T>, &lane_load<T>, &window_pool<T>, lanes<T>};
+          &window_lanes<T>, &window_event<T>, &lane_map<T>, &lane_load<T>, &window_pool<T>, &lane_prepare<T>, lanes<T>};
 }
 
 constexpr kernel_table<float> float_table = make_table<float>();

@@ -271,6 +271,51 @@ template <typename T> void lane_load(const lane_load_args<T>& a) {
   }
 }
 
+template <typename T> bool lane_prepare(const lane_prepare_args<T>& a) {
+  constexpr std::size_t W = lanes<T>, LD = lanes<double>, H = W / LD;
+  static_assert(H == 1 || H == 2);
+  const bool flat = a.row_stride == a.width; // the steps of an event one after another: one run
+  const std::size_t runs = flat ? 1 : a.steps, run_len = flat ? a.steps * a.width : a.width;
+  vec<double> bad{};
+  auto convert = [&](auto part, const vec<double>& off, const vec<double>& sc) {
+    const vec<double> d = __builtin_convertvector(part, vec<double>);
+    bad = (d - d != 0) ? splat(1.0) : bad; // NaN or ±inf
+    return __builtin_convertvector((d + off) * sc, decltype(part));
+  };
+  for (std::size_t r = 0; r < runs; ++r) {
+    const std::size_t src0 = r * a.row_stride, e0 = r * a.width;
+    for (std::size_t k = 0, var0 = 0; k < run_len; k += W, var0 = (var0 + W) % a.width) {
+      const std::size_t s = src0 + k, m = std::min(W, run_len - k);
+      vec<T> v[W];
+      if (s + (W - 1) * a.event_stride + W <= a.readable) { // whole vectors stay inside the rows
+        for (std::size_t j = 0; j < W; ++j) v[j] = load(a.x + s + j * a.event_stride);
+        transpose_steps<T, W / 2>(v);
+      } else {
+        for (std::size_t i = 0; i < W; ++i) {
+          v[i] = vec<T>{};
+          if (i < m)
+            for (std::size_t j = 0; j < W; ++j) v[i][j] = a.x[s + j * a.event_stride + i];
+        }
+      }
+      for (std::size_t i = 0, var = var0; i < m; ++i, var = var + 1 == a.width ? 0 : var + 1) {
+        const vec<double> off = splat(a.offset[var]), sc = splat(a.scale[var]);
+        vec<T> out;
+        if constexpr (H == 1) {
+          out = convert(v[i], off, sc);
+        } else {
+          const auto lo = convert(half_of<0>(v[i], std::make_index_sequence<LD>{}), off, sc);
+          const auto hi = convert(half_of<LD>(v[i], std::make_index_sequence<LD>{}), off, sc);
+          out = join(lo, hi, std::make_index_sequence<W>{});
+        }
+        store(a.y + (e0 + k + i) * W, out);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < LD; ++i)
+    if (bad[i] != 0) return false;
+  return true;
+}
+
 template <typename T> void lane_map(const lane_map_args<T>& a) {
   if (a.lanes)
     lane_map_impl<T, vec<T>>(

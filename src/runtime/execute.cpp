@@ -73,9 +73,12 @@ template <typename T> void executor<T>::sort_events(packing_state& ps) {
   // longest first; ties keep event order, so the layout is deterministic
   std::vector<std::size_t>& len_by_event = ws_.events;
   for (std::size_t b = 0; b < n; ++b) len_by_event[b] = ps.len[b];
-  std::sort(ps.perm.begin(), ps.perm.end(), [&](std::size_t a, std::size_t b) {
-    return len_by_event[a] != len_by_event[b] ? len_by_event[a] > len_by_event[b] : a < b;
-  });
+  bool in_order = true; // already longest first (every fixed-length input): the order stays
+  for (std::size_t b = 1; b < n && in_order; ++b) in_order = len_by_event[b - 1] >= len_by_event[b];
+  if (!in_order)
+    std::sort(ps.perm.begin(), ps.perm.end(), [&](std::size_t a, std::size_t b) {
+      return len_by_event[a] != len_by_event[b] ? len_by_event[a] > len_by_event[b] : a < b;
+    });
   for (std::size_t j = 0; j < n; ++j) {
     ps.len[j] = len_by_event[ps.perm[j]];
     ps.rank[ps.perm[j]] = j;

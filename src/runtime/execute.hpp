@@ -37,6 +37,16 @@ struct packing_state {
   std::size_t rows = 0, steps = 0;
 };
 
+/// Where a fixed-length sequence input's rows are in the caller's memory,
+/// for the lanes op that reads them itself (value_info::raw_rows); x is
+/// null when this tile's rows went through the workspace as usual.
+struct raw_source {
+  const void* x = nullptr;      ///< the first event's first row
+  std::size_t event_stride = 0; ///< values from one event's rows to the next's
+  std::size_t row_stride = 0;   ///< values from one step to the next
+  std::size_t readable = 0;     ///< values readable from x
+};
+
 } // namespace hepnn::detail
 
 struct hepnn::workspace::state {
@@ -48,6 +58,7 @@ struct hepnn::workspace::state {
   std::vector<std::uint8_t> keep;
   std::byte* scratch = nullptr;
   std::vector<std::size_t> events; ///< sort helper
+  std::vector<detail::raw_source> raw; ///< per input sequence
   // the layout above was made for this plan, event count and packing rows
   std::uint64_t plan = 0;
   std::size_t events_laid_out = 0;
@@ -74,6 +85,7 @@ public:
   /// input sequence i for event b.
   template <class Length> void begin(std::size_t n, const Length& length) {
     events_ = n;
+    ws_.raw.assign(p_.input_sequences.size(), {});
     ws_.packings.resize(p_.packings.size());
     for (std::size_t k = 0; k < p_.packings.size(); ++k) {
       const packing_info& info = p_.packings[k];
@@ -173,6 +185,12 @@ public:
       const packing_state& ps = ws_.packings[val.packing];
       T* y = rows(v);
       if (std::size_t apart = 0; fixed_length_rows(ps, offsets, apart)) {
+        if (val.raw_rows && stride >= n) { // its lanes op reads these rows itself
+          const std::size_t first = offsets[ps.perm[0]] * stride;
+          ws_.raw[index] = {src + first, apart * stride, stride,
+                            ((events_ - 1) * apart + ps.len[0] - 1) * stride + n};
+          continue;
+        }
         // every event has every step, and event j's rows start `apart` rows
         // after event j-1's: one kernel call per step writes that step's rows
         // of all events, which lie one after another (time-major packing)
@@ -277,6 +295,8 @@ private:
   void lanes(const op& o, const op_lanes& l);
   template <std::size_t W> void lane_group(const op& o, const op_lanes& l, std::size_t first);
   template <std::size_t W> void lane_steps(const op_lanes& l, T*& cur, T*& next);
+  template <std::size_t W> void raw_lanes(const op& o, const op_lanes& l, std::size_t first, T* cur);
+  template <std::size_t W> void move_in(const op& o, const op_lanes& l, std::size_t first, T* cur);
   /// Sequences from other packings than the output's must have the same lengths.
   void same_lengths(const op& o);
   void combine_masks(const op& o, int mask);

@@ -194,6 +194,15 @@ template <typename T> void fuse_lanes(plan<T>& p) {
       if (unpacks(p.ops[i])) l.packed_steps = std::get<op_pack>(p.ops[i].body).steps;
       else build.add(p.ops[i], l.steps);
     fuse_window_pools(l.steps);
+    if (l.packed_steps) { // a fixed-length input read by this op alone: its rows may come straight from the caller
+      const int v = p.ops[chain.front()].in[0];
+      for (const op& o : p.ops)
+        if (auto* in = std::get_if<op_input>(&o.body);
+            in && in->sequence && o.out == v && uses[v] == 1 && p.values[v].mask < 0) {
+          l.raw_input = static_cast<int>(in->index);
+          p.values[v].raw_rows = true;
+        }
+    }
     const value_info& x = p.values[p.ops[chain.front()].in[0]];
     const value_info& y = p.values[p.ops[chain.back()].out];
     l.in_elements = (l.packed_steps ? l.packed_steps : x.rpe) * x.width;
@@ -309,8 +318,54 @@ void executor<T>::lane_group(const op& o, const op_lanes& l, std::size_t first) 
   // the zero element that padding taps read, past everything a step writes (fuse_lanes)
   std::memset(cur + l.zero * W, 0, W * sizeof(T));
   std::memset(next + l.zero * W, 0, W * sizeof(T));
-  const T* x = at(o.x);
   const std::size_t yblock = std::size_t(o.y.rpe) * o.y.ld;
+  if (l.raw_input >= 0 && ws_.raw[static_cast<std::size_t>(l.raw_input)].x) {
+    raw_lanes<W>(o, l, first, cur);
+  } else {
+    move_in<W>(o, l, first, cur);
+  }
+  lane_steps<W>(l, cur, next);
+  T* y = at(o.y) + first * yblock;
+  for (std::size_t j = 0; j < W; ++j) std::memset(y + j * yblock, 0, yblock * sizeof(T));
+  for (std::size_t e = 0; e < l.out_storage.size(); ++e)
+    for (std::size_t j = 0; j < W; ++j) y[j * yblock + l.out_storage[e]] = cur[e * W + j];
+}
+
+/// The caller's rows of a fixed-length input, prepared ((x + offset) ·
+/// scale in double) straight into lanes; a NaN or infinite value redoes the
+/// group one value at a time with its default (or its error).
+template <typename T>
+template <std::size_t W>
+void executor<T>::raw_lanes(const op& o, const op_lanes& l, std::size_t first, T* cur) {
+  const std::size_t index = static_cast<std::size_t>(l.raw_input);
+  const raw_source& r = ws_.raw[index];
+  const input_prep& pr = p_.sequence_prep[index];
+  const std::size_t n = pr.count, steps = l.packed_steps;
+  const T* x = static_cast<const T*>(r.x) + first * r.event_stride;
+  bool ok = false;
+  if constexpr (W > 1) {
+    lane_prepare_args<T> a;
+    a.x = x, a.event_stride = r.event_stride, a.row_stride = r.row_stride, a.width = n, a.steps = steps;
+    a.readable = r.readable - first * r.event_stride;
+    a.offset = pr.offset.data(), a.scale = pr.scale.data(), a.y = cur;
+    ok = p_.kernels->lane_prepare(a);
+  }
+  if (ok) return;
+  const packing_state& ps = ws_.packings[static_cast<std::size_t>(o.x.packing)];
+  for (std::size_t t = 0; t < steps; ++t)
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < W; ++j) {
+        double v = static_cast<double>(x[j * r.event_stride + t * r.row_stride + i]);
+        if (!(v - v == 0.0)) v = replace(v, true, index, i, ps.perm[first + j], t);
+        cur[(t * n + i) * W + j] = static_cast<T>((v + pr.offset[i]) * pr.scale[i]);
+      }
+}
+
+/// The op's input from the workspace into lanes.
+template <typename T>
+template <std::size_t W>
+void executor<T>::move_in(const op& o, const op_lanes& l, std::size_t first, T* cur) {
+  const T* x = at(o.x);
   // time-major packed input: step t of event b is row t · events + b
   const std::size_t ld = o.x.ld, skip = l.packed_steps ? (events_ - 1) * ld : 0; // per step, past the other events' rows
   const std::size_t stride = l.packed_steps ? ld : std::size_t(o.x.rpe) * ld;  // from one event to the next
@@ -328,11 +383,6 @@ void executor<T>::lane_group(const op& o, const op_lanes& l, std::size_t first) 
   } else {
     for (std::size_t e = 0; e < l.in_elements; ++e) cur[e] = *source(e);
   }
-  lane_steps<W>(l, cur, next);
-  T* y = at(o.y) + first * yblock;
-  for (std::size_t j = 0; j < W; ++j) std::memset(y + j * yblock, 0, yblock * sizeof(T));
-  for (std::size_t e = 0; e < l.out_storage.size(); ++e)
-    for (std::size_t j = 0; j < W; ++j) y[j * yblock + l.out_storage[e]] = cur[e * W + j];
 }
 
 template <typename T> void executor<T>::lanes(const op& o, const op_lanes& l) {

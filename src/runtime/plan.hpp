@@ -30,6 +30,9 @@ struct value_info {
   int mask = -1;           ///< sequences: mask array, or -1
   int slot = -1;           ///< workspace slot
   std::size_t node = 0;    ///< IR node that produced it (messages)
+  /// A fixed-length sequence input that only a lanes op reads: given as
+  /// rows (gather_sequence_rows), that op reads the caller's rows itself.
+  bool raw_rows = false;
 };
 
 /// How the rows of a sequence are laid out: packings derive from an input
@@ -191,6 +194,7 @@ struct op_lanes {
   std::vector<std::uint32_t> in_runs, in_loose;
   std::size_t in_elements = 0;
   std::size_t packed_steps = 0; ///< the input is a sequence of this fixed length (time-major rows), or 0
+  int raw_input = -1; ///< the input sequence whose rows this op may read straight from the caller (value_info::raw_rows)
   std::size_t zero = 0;         ///< the element id that reads as zero
   std::size_t max_elements = 0; ///< per lane, in each of the two buffers
 };
