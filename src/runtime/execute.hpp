@@ -130,6 +130,30 @@ public:
     }
   }
 
+  /// After a prepare() that met a NaN or infinite input: each such value of
+  /// the rows whose prepared values are not all finite (a non-finite input
+  /// always gives one) is redone with its default, or its error.
+  template <class Raw> void fix_vector_rows(std::size_t index, T* y, std::size_t ld, const Raw& raw) {
+    const input_prep& pr = p_.vector_prep[index];
+    for (std::size_t b = 0; b < events_; ++b) {
+      T* row = y + b * ld;
+      // all-ones exponents (NaN, ±inf), tested on the bits: a loop the compiler vectorises
+      using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+      constexpr U exponent = sizeof(T) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
+      U special = 0;
+      for (std::size_t i = 0; i < pr.count; ++i) {
+        U u;
+        std::memcpy(&u, row + i, sizeof u);
+        special |= U((u & exponent) == exponent);
+      }
+      if (!special) continue;
+      for (std::size_t i = 0; i < pr.count; ++i) {
+        const double x = static_cast<double>(raw(b, i));
+        if (!(x - x == 0.0)) row[i] = static_cast<T>((replace(x, false, index, i, b, 0) + pr.offset[i]) * pr.scale[i]);
+      }
+    }
+  }
+
   /// Fills vector input `index` from rows of `stride` values whose first
   /// variables are the network's, in order (the common, fast case).
   void gather_vector_rows(std::size_t index, const T* src, std::size_t stride) {
@@ -140,12 +164,31 @@ public:
     for (int v : p_.vector_inputs[index]) {
       const std::size_t ld = p_.values[v].ld;
       T* y = rows(v);
-      if (p_.kernels->prepare(src, stride, off, sc, y, ld, events_, n)) continue;
-      for (std::size_t b = 0; b < events_; ++b) // rare: some value is NaN or infinite
-        for (std::size_t i = 0; i < n; ++i) {
-          const double x = static_cast<double>(src[b * stride + i]);
-          if (!(x - x == 0.0)) y[b * ld + i] = static_cast<T>((replace(x, false, index, i, b, 0) + off[i]) * sc[i]);
-        }
+      if (!p_.kernels->prepare(src, stride, off, sc, y, ld, events_, n))
+        fix_vector_rows(index, y, ld, [&](std::size_t b, std::size_t i) { return src[b * stride + i]; });
+    }
+  }
+
+  /// Fills vector input `index` from rows of `stride` values holding the
+  /// network's variables at `columns`: gathered into place, then prepared
+  /// there by the vectorised kernel (the values are already of type T, so
+  /// the arithmetic is that of gather_vector).
+  void gather_vector_columns(std::size_t index, const T* src, std::size_t stride, const std::size_t* columns) {
+    const input_prep& pr = p_.vector_prep[index];
+    const std::size_t n = pr.count;
+    const double* off = pr.offset.data();
+    const double* sc = pr.scale.data();
+    for (int v : p_.vector_inputs[index]) {
+      const std::size_t ld = p_.values[v].ld;
+      T* y = rows(v);
+      for (std::size_t b = 0; b < events_; ++b) {
+        T* row = y + b * ld;
+        const T* s = src + b * stride;
+        for (std::size_t i = 0; i < n; ++i) row[i] = s[columns[i]];
+        for (std::size_t i = n; i < ld; ++i) row[i] = T(0);
+      }
+      if (!p_.kernels->prepare(y, ld, off, sc, y, ld, events_, n))
+        fix_vector_rows(index, y, ld, [&](std::size_t b, std::size_t i) { return src[b * stride + columns[i]]; });
     }
   }
 

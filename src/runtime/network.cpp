@@ -203,7 +203,7 @@ void basic_network<T>::evaluate_batch(const binding& b, std::size_t n, std::span
       const auto& s = b.scalars_[k];
       const T* src = scalars[s.node] + first * s.stride;
       if (s.in_order) ex.gather_vector_rows(k, src, s.stride);
-      else ex.gather_vector(k, [&](std::size_t e, std::size_t i) { return src[e * s.stride + s.columns[i]]; });
+      else ex.gather_vector_columns(k, src, s.stride, s.columns.data());
     }
     for (std::size_t k = 0; k < b.sequences_.size(); ++k) {
       const auto& s = b.sequences_[k];

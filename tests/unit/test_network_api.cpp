@@ -141,6 +141,37 @@ TYPED_TEST(api, fast_and_batch_paths_in_the_callers_order) {
   EXPECT_NEAR(batch_out[4], single[0], tolerance<TypeParam>());
 }
 
+// In the caller's order the batch gathers the columns and prepares them in
+// place: a NaN still takes its default in its own event only, or fails
+// naming that event.
+TYPED_TEST(api, batch_in_the_callers_order_with_nan) {
+  const basic_network<TypeParam> net(parse_network(graph_example, "graph.json"));
+  const binding b = net.bind({{{"jet", {"eta", "unused", "pt"}}}, {{"tracks", {"z0", "d0"}}}}, {"logits"});
+  const TypeParam q = std::numeric_limits<TypeParam>::quiet_NaN();
+  const TypeParam jets[] = {-0.5, 1, 120.0, q, 2, 80.0, 0.0, 3, 80.0, 0.25, q, 60.0};
+  const TypeParam trk[] = {0.5, 1, 0.25, -2};
+  const std::size_t offsets[] = {0, 2, 2, 2, 2};
+  const TypeParam* scalars[] = {jets};
+  sequence_batch<TypeParam> seqs[] = {{trk, offsets}};
+  TypeParam out[8];
+  workspace ws;
+  net.evaluate_batch(b, 4, scalars, seqs, out, ws);
+  EXPECT_EQ(out[2], out[4]); // eta NaN takes its default 0: the same jet as event 2
+  EXPECT_EQ(out[3], out[5]);
+  EXPECT_NE(out[0], out[2]);
+  EXPECT_FALSE(std::isnan(out[6])); // NaN in a column the network does not read
+  TypeParam jets_bad[12];
+  std::copy(jets, jets + 12, jets_bad);
+  jets_bad[8] = q; // pt of event 2: no default
+  const TypeParam* bad[] = {jets_bad};
+  try {
+    net.evaluate_batch(b, 4, bad, seqs, out, ws);
+    ADD_FAILURE() << "no error";
+  } catch (const input_error& e) {
+    EXPECT_STREQ(e.what(), "graph.json: input 'jet' variable 'pt' is NaN and has no default (event 2)");
+  }
+}
+
 TYPED_TEST(api, binding_errors_name_the_node_and_variable) {
   const basic_network<TypeParam> net(parse_network(graph_example, "graph.json"));
   try {
