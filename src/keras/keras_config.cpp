@@ -188,6 +188,7 @@ int major_version(const std::string& version) {
   int major = 0;
   for (char c : version) {
     if (!std::isdigit(static_cast<unsigned char>(c))) break;
+    if (major > 1000) return 0; // no Keras version: a damaged file's digits must not overflow
     major = major * 10 + (c - '0');
   }
   return major;
