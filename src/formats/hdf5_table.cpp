@@ -267,7 +267,9 @@ table_writer::table_writer(file& f, const std::string& name, std::vector<column>
   handle space(H5Screate_simple(1, &zero, &unlimited));
   handle props(H5Pcreate(H5P_DATASET_CREATE));
   check(space && props && H5Pset_chunk(props.get(), 1, &chunk) >= 0, "set up the dataset");
-  if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) check(H5Pset_deflate(props.get(), 4) >= 0, "set up compression");
+  // level 1: compressing runs on the one thread that writes (serial when
+  // scoring on several threads), and scores gain little from higher levels
+  if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) check(H5Pset_deflate(props.get(), 1) >= 0, "set up compression");
   dataset_ = handle(H5Dcreate2(f.raw().get(), name.c_str(), file_type.get(), space.get(), H5P_DEFAULT, props.get(), H5P_DEFAULT));
   check(static_cast<bool>(dataset_), "create the dataset");
 }
