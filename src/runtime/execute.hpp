@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -130,13 +131,16 @@ public:
     }
   }
 
-  /// After a prepare() that met a NaN or infinite input: each such value of
-  /// the rows whose prepared values are not all finite (a non-finite input
-  /// always gives one) is redone with its default, or its error.
-  template <class Raw> void fix_vector_rows(std::size_t index, T* y, std::size_t ld, const Raw& raw) {
-    const input_prep& pr = p_.vector_prep[index];
-    for (std::size_t b = 0; b < events_; ++b) {
-      T* row = y + b * ld;
+  /// After a prepare() that met a NaN or infinite input: in each of `count`
+  /// prepared rows (row r at y + r·ldy) holding a value that is not finite
+  /// (a non-finite input always gives one), each non-finite input raw(r, i)
+  /// is redone with its default, or its error; at(r) gives row r's event
+  /// and step. Rows are visited in order, so the error names the first.
+  template <class Raw, class At>
+  void fix_rows(bool sequence, std::size_t index, T* y, std::size_t ldy, std::size_t count, const Raw& raw, const At& at) {
+    const input_prep& pr = (sequence ? p_.sequence_prep : p_.vector_prep)[index];
+    for (std::size_t r = 0; r < count; ++r) {
+      T* row = y + r * ldy;
       // all-ones exponents (NaN, ±inf), tested on the bits: a loop the compiler vectorises
       using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
       constexpr U exponent = sizeof(T) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
@@ -147,12 +151,14 @@ public:
         special |= U((u & exponent) == exponent);
       }
       if (!special) continue;
+      const auto [event, step] = at(r);
       for (std::size_t i = 0; i < pr.count; ++i) {
-        const double x = static_cast<double>(raw(b, i));
-        if (!(x - x == 0.0)) row[i] = static_cast<T>((replace(x, false, index, i, b, 0) + pr.offset[i]) * pr.scale[i]);
+        const double x = static_cast<double>(raw(r, i));
+        if (!(x - x == 0.0)) row[i] = static_cast<T>((replace(x, sequence, index, i, event, step) + pr.offset[i]) * pr.scale[i]);
       }
     }
   }
+  static std::pair<std::size_t, std::size_t> event_alone(std::size_t b) { return {b, 0}; }
 
   /// Fills vector input `index` from rows of `stride` values whose first
   /// variables are the network's, in order (the common, fast case).
@@ -165,7 +171,7 @@ public:
       const std::size_t ld = p_.values[v].ld;
       T* y = rows(v);
       if (!p_.kernels->prepare(src, stride, off, sc, y, ld, events_, n))
-        fix_vector_rows(index, y, ld, [&](std::size_t b, std::size_t i) { return src[b * stride + i]; });
+        fix_rows(false, index, y, ld, events_, [&](std::size_t b, std::size_t i) { return src[b * stride + i]; }, event_alone);
     }
   }
 
@@ -188,7 +194,8 @@ public:
         for (std::size_t i = n; i < ld; ++i) row[i] = T(0);
       }
       if (!p_.kernels->prepare(y, ld, off, sc, y, ld, events_, n))
-        fix_vector_rows(index, y, ld, [&](std::size_t b, std::size_t i) { return src[b * stride + columns[i]]; });
+        fix_rows(false, index, y, ld, events_, [&](std::size_t b, std::size_t i) { return src[b * stride + columns[i]]; },
+                 event_alone);
     }
   }
 
@@ -240,13 +247,9 @@ public:
         for (std::size_t t = 0; t < ps.len[0]; ++t) {
           const T* from = src + (offsets[ps.perm[0]] + t) * stride;
           T* row = y + ps.offset[t] * val.ld;
-          if (!p_.kernels->prepare(from, apart * stride, off, sc, row, val.ld, events_, n))
-            for (std::size_t j = 0; j < events_; ++j) // rare: some value is NaN or infinite
-              for (std::size_t i = 0; i < n; ++i) {
-                const double x = static_cast<double>(from[j * apart * stride + i]);
-                if (!(x - x == 0.0))
-                  row[j * val.ld + i] = static_cast<T>((replace(x, true, index, i, ps.perm[j], t) + off[i]) * sc[i]);
-              }
+          if (!p_.kernels->prepare(from, apart * stride, off, sc, row, val.ld, events_, n)) // rare: a NaN or infinity
+            fix_rows(true, index, row, val.ld, events_, [&](std::size_t j, std::size_t i) { return from[j * apart * stride + i]; },
+                     [&](std::size_t j) { return std::pair{ps.perm[j], t}; });
         }
         continue;
       }
@@ -258,13 +261,9 @@ public:
           while (end < len && ps.count[end] == ps.count[t]) ++end;
           T* row = y + (ps.offset[t] + j) * val.ld;
           const std::size_t ldy = ps.count[t] * val.ld;
-          if (!p_.kernels->prepare(from + t * stride, stride, off, sc, row, ldy, end - t, n))
-            for (std::size_t u = t; u < end; ++u) // rare: some value is NaN or infinite
-              for (std::size_t i = 0; i < n; ++i) {
-                const double x = static_cast<double>(from[u * stride + i]);
-                if (!(x - x == 0.0))
-                  row[(u - t) * ldy + i] = static_cast<T>((replace(x, true, index, i, b, u) + off[i]) * sc[i]);
-              }
+          if (!p_.kernels->prepare(from + t * stride, stride, off, sc, row, ldy, end - t, n)) // rare: a NaN or infinity
+            fix_rows(true, index, row, ldy, end - t, [&](std::size_t r, std::size_t i) { return from[(t + r) * stride + i]; },
+                     [&](std::size_t r) { return std::pair{b, t + r}; });
           t = end;
         }
       }

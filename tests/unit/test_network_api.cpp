@@ -172,6 +172,41 @@ TYPED_TEST(api, batch_in_the_callers_order_with_nan) {
   }
 }
 
+// Sequences in the network's own order are prepared a run of rows at a time
+// (ragged batch) or one step of every event at a time (every event with the
+// same steps): a NaN found there is still named by its own event and step.
+TYPED_TEST(api, batch_sequence_nan_names_its_event_and_step) {
+  const basic_network<TypeParam> net(parse_network(graph_example, "graph.json"));
+  const binding b = net.bind(net.native_order(), {"logits"});
+  const TypeParam q = std::numeric_limits<TypeParam>::quiet_NaN();
+  const TypeParam jets[] = {120.0, 0.5, 80.0, -1.0, 60.0, 0.25};
+  const TypeParam* scalars[] = {jets};
+  TypeParam out[6];
+  workspace ws;
+  const auto fails_with = [&](const std::size_t* offsets, TypeParam* trk, const char* expected) {
+    sequence_batch<TypeParam> seqs[] = {{trk, offsets}};
+    net.evaluate_batch(b, 3, scalars, seqs, out, ws); // fine without the NaN
+    const std::size_t at = 2 * (offsets[1] + 1);       // d0 of event 1, step 1
+    const TypeParam was = trk[at];
+    trk[at] = q;
+    try {
+      net.evaluate_batch(b, 3, scalars, seqs, out, ws);
+      ADD_FAILURE() << "no error for " << expected;
+    } catch (const input_error& e) {
+      EXPECT_STREQ(e.what(), expected);
+    }
+    trk[at] = was;
+  };
+  // d0, z0 per track; events with 1, 3 and 2 tracks
+  TypeParam ragged[] = {0.5, 1, 0.25, -2, -1, 0.5, 0.5, 1, 2, 0, 1, 1};
+  const std::size_t ragged_offsets[] = {0, 1, 4, 6};
+  fails_with(ragged_offsets, ragged, "graph.json: input 'tracks' variable 'd0' is NaN and has no default (event 1, step 1)");
+  // every event with 2 tracks
+  TypeParam fixed[] = {0.5, 1, 0.25, -2, -1, 0.5, 0.5, 1, 2, 0, 1, 1};
+  const std::size_t fixed_offsets[] = {0, 2, 4, 6};
+  fails_with(fixed_offsets, fixed, "graph.json: input 'tracks' variable 'd0' is NaN and has no default (event 1, step 1)");
+}
+
 TYPED_TEST(api, binding_errors_name_the_node_and_variable) {
   const basic_network<TypeParam> net(parse_network(graph_example, "graph.json"));
   try {
