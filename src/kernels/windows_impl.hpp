@@ -30,15 +30,16 @@ template <typename T> inline vec<T> madd(vec<T> a, vec<T> b, vec<T> c) {
 #endif
 }
 
-/// PB positions × FB filters, events in lanes: each x vector read serves
-/// FB accumulators and each broadcast weight PB of them, so the loads stay
-/// below the multiply-adds.
-template <typename T, int PB, int FB> inline void window_block(const window_args<T>& a, std::size_t p, std::size_t f) {
+/// Accumulators of PB positions × FB filters (from f) over the k taps, events
+/// in lanes; `idx` lists the positions' tap rows, a.k apart. Each x vector
+/// read serves FB accumulators and each broadcast weight PB of them, so the
+/// loads stay below the multiply-adds.
+template <typename T, int PB, int FB>
+[[gnu::always_inline]] inline void window_accumulate(const window_args<T>& a, const std::int32_t* idx, std::size_t f,
+                                                     vec<T> (&acc)[PB][FB]) {
   constexpr std::size_t L = lanes<T>;
-  vec<T> acc[PB][FB];
   for (int i = 0; i < PB; ++i)
     for (int j = 0; j < FB; ++j) acc[i][j] = a.bias ? splat(a.bias[f + j]) : vec<T>{};
-  const std::int32_t* idx = a.index + p * a.k;
   const T* w = a.w + f;
   for (std::size_t q = 0; q < a.k; ++q) {
     vec<T> xv[PB];
@@ -48,6 +49,13 @@ template <typename T, int PB, int FB> inline void window_block(const window_args
       for (int i = 0; i < PB; ++i) acc[i][j] = madd<T>(wb, xv[i], acc[i][j]);
     }
   }
+}
+
+/// Outputs of positions [p, p + PB), filters [f, f + FB).
+template <typename T, int PB, int FB> inline void window_block(const window_args<T>& a, std::size_t p, std::size_t f) {
+  constexpr std::size_t L = lanes<T>;
+  vec<T> acc[PB][FB];
+  window_accumulate<T, PB, FB>(a, a.index + p * a.k, f, acc);
   for (int i = 0; i < PB; ++i) {
     T* y = a.y + ((p + i) * a.filters + f) * L;
     for (int j = 0; j < FB; ++j) {
@@ -63,18 +71,7 @@ template <typename T, int PB, int FB> inline void window_block(const window_args
 template <typename T, int S, int FB> inline void window_pool_block(const window_args<T>& a, std::size_t P, std::size_t f) {
   constexpr std::size_t L = lanes<T>;
   vec<T> acc[S][FB];
-  for (int i = 0; i < S; ++i)
-    for (int j = 0; j < FB; ++j) acc[i][j] = a.bias ? splat(a.bias[f + j]) : vec<T>{};
-  const std::int32_t* idx = a.index + P * S * a.k;
-  const T* w = a.w + f;
-  for (std::size_t q = 0; q < a.k; ++q) {
-    vec<T> xv[S];
-    for (int i = 0; i < S; ++i) xv[i] = load(a.x + static_cast<std::size_t>(idx[i * a.k + q]) * L);
-    for (int j = 0; j < FB; ++j) {
-      const vec<T> wb = splat(w[q * a.ldw + j]);
-      for (int i = 0; i < S; ++i) acc[i][j] = madd<T>(wb, xv[i], acc[i][j]);
-    }
-  }
+  window_accumulate<T, S, FB>(a, a.index + P * S * a.k, f, acc);
   T* y = a.y + (P * a.filters + f) * L;
   for (int j = 0; j < FB; ++j) {
     vec<T> out{};
