@@ -350,8 +350,38 @@ template <typename T> void activate(const act_params& p, T* y, std::size_t rows,
 // block starts aligned. Gate activations run over all active rows at once;
 // masked rows are computed too but never written back to the state.
 
+/// The LSTM cell in one pass per row, when both functions are vectorised
+/// for T: each vector of units goes from its four pre-activations to the
+/// new c and h in registers. Same functions and arithmetic as the passes in
+/// lstm_cell; rows that are masked are skipped.
+template <typename T, activation_function Inner, activation_function Act> void lstm_cell_fused(const lstm_args<T>& a) {
+  constexpr std::size_t L = lanes<T>;
+  const std::size_t u = round_up(a.units, L), ldu = a.ldu;
+  for (std::size_t r = 0; r < a.rows; ++r) {
+    if (a.keep && !a.keep[r]) continue;
+    const T* z = a.z + r * a.ldz;
+    T* c = a.c + r * a.lds;
+    T* h = a.h + r * a.lds;
+    for (std::size_t i = 0; i < u; i += L) {
+      const vec<T> in = apply_vec<T, Inner>(a.inner, load(z + i));
+      const vec<T> forget = apply_vec<T, Inner>(a.inner, load(z + ldu + i));
+      const vec<T> cand = apply_vec<T, Act>(a.act, load(z + 2 * ldu + i));
+      const vec<T> out = apply_vec<T, Inner>(a.inner, load(z + 3 * ldu + i));
+      const vec<T> cn = forget * load(c + i) + in * cand;
+      store(c + i, cn);
+      store(h + i, out * apply_vec<T, Act>(a.act, cn));
+    }
+  }
+}
+
 template <typename T> void lstm_cell(const lstm_args<T>& a) {
   constexpr std::size_t L = lanes<T>;
+  using A = activation_function;
+  if constexpr (std::is_same_v<T, float>) { // Keras' defaults (sigmoid or hard_sigmoid gates, tanh)
+    if (a.act.function == A::tanh && a.inner.function == A::sigmoid) return lstm_cell_fused<T, A::sigmoid, A::tanh>(a);
+    if (a.act.function == A::tanh && a.inner.function == A::hard_sigmoid)
+      return lstm_cell_fused<T, A::hard_sigmoid, A::tanh>(a);
+  }
   const std::size_t u = round_up(a.units, L), ldu = a.ldu, n = a.rows;
   const auto inner = select_rows<T>(a.inner);
   const auto act = select_rows<T>(a.act);
