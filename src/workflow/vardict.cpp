@@ -142,7 +142,8 @@ void write_variables(detail::json_writer& w, const std::vector<var_entry>& vars)
     w.begin_object().key("name").value(v.name).key("offset").value(v.offset).key("scale").value(v.scale);
     if (v.fallback) {
       w.key("default");
-      if (v.fallback->integer) w.value(static_cast<int>(v.fallback->v));
+      // an integer default beyond int's range (found by fuzz_vardict) keeps its value as a number
+      if (v.fallback->integer && std::abs(v.fallback->v) <= 2147483647.0) w.value(static_cast<int>(v.fallback->v));
       else w.value(v.fallback->v);
     }
     w.end_object();
