@@ -347,8 +347,9 @@ template <typename T> void activate(const act_params& p, T* y, std::size_t rows,
 
 // ---------------------------------------------------------------------------
 // Recurrent cells. Gate blocks are padded to whole vectors (ldu), so every
-// block starts aligned. Gate activations run over all active rows at once;
-// masked rows are computed too but never written back to the state.
+// block starts aligned. The fused LSTM cell skips masked rows; the general
+// passes activate every row at once and only skip masked rows when writing
+// the state back.
 
 /// The LSTM cell in one pass per row, when both functions are vectorised
 /// for T: each vector of units goes from its four pre-activations to the
