@@ -253,6 +253,11 @@ handle group::open_dataset(const std::string& dataset, dataset_info& info) const
   info.is_integer = cls == H5T_INTEGER || cls == H5T_ENUM;
   info.is_compound = cls == H5T_COMPOUND;
   info.is_string = cls == H5T_STRING;
+  if (info.is_float || info.is_integer) {
+    const std::size_t size = H5Tget_size(type.get());
+    if (size == 0 || size > max_number_bytes)
+      file_->fail(where(dataset), "a number of " + std::to_string(size) + " bytes (damaged file?)");
+  }
   return d;
 }
 

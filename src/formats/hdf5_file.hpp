@@ -47,6 +47,10 @@ inline constexpr std::size_t max_slots = 100'000;
 inline constexpr std::size_t max_read_bytes = std::size_t{256} << 20;
 /// Values of a dataset read whole (weights, preprocessing, a score column).
 inline constexpr std::size_t max_values = std::size_t{1} << 28;
+/// Bytes of one number (integer, float, boolean): 16 covers long double.
+/// libhdf5 1.10 takes a damaged type's size as it stands and sizes its
+/// conversion buffers by it (4 GB for one float).
+inline constexpr std::size_t max_number_bytes = 16;
 
 /// a × b, or a config_error naming `where` in `f` when it overflows.
 std::size_t checked_mul(std::size_t a, std::size_t b, const file& f, const std::string& where);

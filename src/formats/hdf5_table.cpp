@@ -73,6 +73,10 @@ table::table(const file& f, const std::string& path) : file_(&f), path_(absolute
   if (width_ > max_slots)
     fail(std::to_string(width_) + " entries per row: more than the limit of " + std::to_string(max_slots));
   row_bytes_ = H5Tget_size(type.get());
+  // reads take at least one row, so one row must fit in a read
+  if (row_bytes_ == 0 || width_ > max_read_bytes / row_bytes_)
+    fail("a row of " + std::to_string(width_) + " entries of " + std::to_string(row_bytes_) + " bytes: more than the limit of " +
+         std::to_string(max_read_bytes) + " bytes for one read (damaged file?)");
   const int n = H5Tget_nmembers(type.get());
   const std::size_t row_size = H5Tget_size(type.get());
   for (int i = 0; i < n; ++i) {
@@ -86,6 +90,9 @@ table::table(const file& f, const std::string& path) : file_(&f), path_(absolute
     const std::size_t offset = H5Tget_member_offset(type.get(), static_cast<unsigned>(i));
     if (!mt || offset > row_size || H5Tget_size(mt.get()) > row_size - offset)
       fail("field '" + fd.name + "' lies outside the " + std::to_string(row_size) + "-byte row (damaged file?)");
+    const H5T_class_t cls = H5Tget_class(mt.get());
+    if ((cls == H5T_FLOAT || cls == H5T_INTEGER || cls == H5T_ENUM) && H5Tget_size(mt.get()) > max_number_bytes)
+      fail("field '" + fd.name + "' is a number of " + std::to_string(H5Tget_size(mt.get())) + " bytes (damaged file?)");
     fd.type = type_text(mt.get(), fd.kind);
     fields_.push_back(std::move(fd));
   }

@@ -30,6 +30,16 @@ hid_t column_type(const std::string& type) {
     H5Tset_size(t, 8);
     return t;
   }
+  if (type == "f32") { // a float of 32 bytes: what a damaged type's size looks like
+    const hid_t t = H5Tcopy(H5T_IEEE_F32LE);
+    H5Tset_size(t, 32);
+    return t;
+  }
+  if (type == "s4096") {
+    const hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, 4096);
+    return t;
+  }
   throw std::runtime_error("unknown column type " + type);
 }
 
@@ -37,7 +47,8 @@ hid_t column_type(const std::string& type) {
 void store(unsigned char* p, const column& c, std::size_t e) {
   const double v = e < c.values.size() ? c.values[e] : 0.0;
   auto put = [p](auto x) { std::memcpy(p, &x, sizeof x); };
-  if (c.type == "str") std::memcpy(p, "text", 4);
+  if (c.type == "str" || c.type == "s4096") std::memcpy(p, "text", 4);
+  else if (c.type == "f32") put(static_cast<float>(v)); // the low bytes (little-endian)
   else if (c.type == "f4") put(static_cast<float>(v));
   else if (c.type == "f8") put(v);
   else if (e < c.exact.size() && c.type != "bool") {
@@ -156,19 +167,22 @@ void write_dataset(const std::string& path, const std::string& name, const std::
 }
 
 void write_unallocated_dataset(const std::string& path, const std::string& name, const std::vector<std::size_t>& dims,
-                               bool truncate_file) {
+                               bool truncate_file, std::size_t element_bytes) {
   const hid_t f = truncate_file ? H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)
                                 : H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   if (f < 0) throw std::runtime_error("cannot open " + path);
+  if (!truncate_file && H5Lexists(f, name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(f, name.c_str(), H5P_DEFAULT); // replaced
+  const hid_t type = H5Tcopy(H5T_IEEE_F32LE);
+  H5Tset_size(type, element_bytes);
   std::vector<hsize_t> d(dims.begin(), dims.end()), chunk(dims.size(), 1);
   const hid_t space = H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr);
   const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data());
   const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
   H5Pset_create_intermediate_group(lcpl, 1);
-  const hid_t ds = H5Dcreate2(f, name.c_str(), H5T_IEEE_F32LE, space, lcpl, dcpl, H5P_DEFAULT);
+  const hid_t ds = H5Dcreate2(f, name.c_str(), type, space, lcpl, dcpl, H5P_DEFAULT);
   if (ds < 0) throw std::runtime_error("cannot create " + name + " in " + path);
-  H5Dclose(ds), H5Pclose(lcpl), H5Pclose(dcpl), H5Sclose(space), H5Fclose(f);
+  H5Dclose(ds), H5Pclose(lcpl), H5Pclose(dcpl), H5Sclose(space), H5Tclose(type), H5Fclose(f);
 }
 
 void copy_to_family(const std::string& source, const std::string& pattern, std::size_t member_size) {

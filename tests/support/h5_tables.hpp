@@ -10,7 +10,8 @@ namespace hepnn::test {
 
 struct column {
   std::string name;
-  std::string type;                ///< f4, f8, i1, i2, i4, i8, u1, u2, u4, u8, bool, or str (fixed-length string)
+  std::string type;                ///< f4, f8, i1, i2, i4, i8, u1, u2, u4, u8, bool, str (fixed-length string of 8),
+                                   ///< or, for damaged files, f32 (a 32-byte float) and s4096 (a string of 4096)
   std::vector<double> values;      ///< numeric types (rows × width)
   std::vector<std::int64_t> exact = {}; ///< integer types: exact values (their bits, for u8), used instead of `values`
 };
@@ -35,9 +36,11 @@ void write_dataset(const std::string& path, const std::string& name, const std::
                    const std::vector<double>& values, bool truncate_file);
 
 /// Writes (or adds to) `path`: a chunked float32 dataset `name` of any extent
-/// with no data written (reads give the fill value, 0).
+/// with no data written (reads give the fill value, 0); an existing dataset
+/// of that name is replaced. `element_bytes` other than 4 pads the float to
+/// that size, as a damaged type would claim.
 void write_unallocated_dataset(const std::string& path, const std::string& name, const std::vector<std::size_t>& dims,
-                               bool truncate_file);
+                               bool truncate_file, std::size_t element_bytes = 4);
 
 /// Copies the root groups of `source` into a new HDF5 file family
 /// (`pattern` with "%d", members of `member_size` bytes).

@@ -4,7 +4,10 @@
 //    column, the second asked for ~2^57 bytes;
 //  * a dumper ntuple whose compound type puts a field outside the row
 //    (fuzz_ftag_ntuple): libhdf5's conversion then read outside its buffer
-//    (SEGV in H5T__conv_struct_opt).
+//    (SEGV in H5T__conv_struct_opt);
+//  * a float dataset whose type claims 4294967295 bytes (fuzz_tau_candidates):
+//    libhdf5 sized its conversion buffer by it (a 4 GB calloc); here a
+//    32-byte float stands for it, and a table row too wide for one read.
 #include "hepnn/errors.hpp"
 #include "hepnn/ftag.hpp"
 #include "hepnn/tau.hpp"
@@ -72,6 +75,39 @@ TEST_F(candidate_files, an_absurd_slot_count_is_refused_not_allocated) {
   EXPECT_NE(open_error().find("/TauTracks/pt: " + std::to_string(huge) + " track slots per candidate: more than the limit of 100000"),
             std::string::npos)
       << open_error();
+}
+
+TEST_F(candidate_files, a_number_of_absurd_size_is_refused_before_libhdf5_converts_it) {
+  write_dataset(path_, "TauTracks/pt", {2, 3}, {1, 2, 3, 4, 5, 6}, false);
+  write_dataset(path_, "TauTracks/dEta", {2, 3}, {0.1, 0.2, 0.3, 0.4, 0.5, 0.6}, false);
+  write_unallocated_dataset(path_, "TauClusters/et", {2, 2}, false, 32); // replaces the float32 one
+  EXPECT_NE(open_error().find("/TauClusters/et: a number of 32 bytes (damaged file?)"), std::string::npos) << open_error();
+}
+
+TEST(damaged_ntuple, a_numeric_field_of_absurd_size_is_refused) {
+  const std::string file = (fs::temp_directory_path() / ("hepnn-wide-number-" + std::to_string(::getpid()) + ".h5")).string();
+  declare_table(file, "jets", 4, 1, {{"pt", "f4", {}}, {"eta", "f32", {}}}, true);
+  try {
+    (void)ftag::read_jet_columns(file, "jets", {"pt", "eta"});
+    ADD_FAILURE() << "no config_error";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/jets: field 'eta' is a number of 32 bytes (damaged file?)"), std::string::npos) << e.what();
+  }
+  fs::remove(file);
+}
+
+TEST(damaged_ntuple, a_row_wider_than_one_read_is_refused) {
+  const std::string file = (fs::temp_directory_path() / ("hepnn-wide-row-" + std::to_string(::getpid()) + ".h5")).string();
+  declare_table(file, "tracks", 2, 100'000, {{"d0", "f4", {}}, {"note", "s4096", {}}}, true);
+  try {
+    (void)ftag::read_jet_columns(file, "tracks", {"d0"});
+    ADD_FAILURE() << "no config_error";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/tracks: a row of 100000 entries of 4100 bytes: more than the limit of 268435456 bytes"),
+              std::string::npos)
+        << e.what();
+  }
+  fs::remove(file);
 }
 
 TEST(damaged_ntuple, a_field_outside_the_compound_row_is_refused) {
