@@ -82,6 +82,17 @@ fuzz_one() {
       if grep -qE 'ERROR: libFuzzer: out-of-memory \(used' "$log.run"; then
         "$dir/fuzz/$h" -malloc_limit_mb=256 -rss_limit_mb=3072 "$unit" >"$log.replay" 2>&1 || true
         where=$(culprit "$log.replay" || true)
+        if [ -z "$where" ]; then
+          # no large allocation: a copy of a wild range, whose shadow ASan's
+          # range check reads first (gigabytes of RSS). Without that check
+          # (replace_intrin=0, for this diagnosis only) the copy faults at
+          # once, and the stack names who made it.
+          ASAN_OPTIONS="$ASAN_OPTIONS:replace_intrin=0" "$dir/fuzz/$h" -malloc_limit_mb=256 -rss_limit_mb=3072 "$unit" \
+            >"$log.replay2" 2>&1 || true
+          where=$(culprit "$log.replay2" || true)
+          cat "$log.replay2" >>"$log.replay"
+          rm -f "$log.replay2"
+        fi
       elif "$dir/fuzz/$h" -timeout=10 -malloc_limit_mb=2048 -rss_limit_mb=3072 "$unit" >"$log.replay" 2>&1; then
         grep -qE 'ERROR: libFuzzer: timeout after' "$log.run" && replay=starved || replay=unrepeated
       else
