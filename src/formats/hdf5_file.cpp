@@ -253,12 +253,17 @@ handle group::open_dataset(const std::string& dataset, dataset_info& info) const
   info.is_integer = cls == H5T_INTEGER || cls == H5T_ENUM;
   info.is_compound = cls == H5T_COMPOUND;
   info.is_string = cls == H5T_STRING;
-  if (info.is_float || info.is_integer) {
-    const std::size_t size = H5Tget_size(type.get());
-    if (size == 0 || size > max_number_bytes)
-      file_->fail(where(dataset), "a number of " + std::to_string(size) + " bytes (damaged file?)");
-  }
+  if (const auto size = absurd_number_size(type.get()))
+    file_->fail(where(dataset), "a number of " + std::to_string(*size) + " bytes (damaged file?)");
   return d;
+}
+
+std::optional<std::size_t> absurd_number_size(std::int64_t type) {
+  const H5T_class_t cls = H5Tget_class(type);
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER && cls != H5T_ENUM) return std::nullopt;
+  const std::size_t size = H5Tget_size(type);
+  if (size == 0 || size > max_number_bytes) return size;
+  return std::nullopt;
 }
 
 dataset_info group::info(const std::string& dataset) const {

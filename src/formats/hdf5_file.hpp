@@ -52,6 +52,10 @@ inline constexpr std::size_t max_values = std::size_t{1} << 28;
 /// conversion buffers by it (4 GB for one float).
 inline constexpr std::size_t max_number_bytes = 16;
 
+/// The size of `type` when it is a number (integer, enum, float) of 0 or
+/// more than max_number_bytes bytes, else nothing: the one check of that limit.
+std::optional<std::size_t> absurd_number_size(std::int64_t type);
+
 /// a × b, or a config_error naming `where` in `f` when it overflows.
 std::size_t checked_mul(std::size_t a, std::size_t b, const file& f, const std::string& where);
 

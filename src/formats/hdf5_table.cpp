@@ -78,7 +78,7 @@ table::table(const file& f, const std::string& path) : file_(&f), path_(absolute
     fail("a row of " + std::to_string(width_) + " entries of " + std::to_string(row_bytes_) + " bytes: more than the limit of " +
          std::to_string(max_read_bytes) + " bytes for one read (damaged file?)");
   const int n = H5Tget_nmembers(type.get());
-  const std::size_t row_size = H5Tget_size(type.get());
+  const std::size_t row_size = row_bytes_;
   for (int i = 0; i < n; ++i) {
     char* name = H5Tget_member_name(type.get(), static_cast<unsigned>(i));
     table_field fd;
@@ -90,9 +90,8 @@ table::table(const file& f, const std::string& path) : file_(&f), path_(absolute
     const std::size_t offset = H5Tget_member_offset(type.get(), static_cast<unsigned>(i));
     if (!mt || offset > row_size || H5Tget_size(mt.get()) > row_size - offset)
       fail("field '" + fd.name + "' lies outside the " + std::to_string(row_size) + "-byte row (damaged file?)");
-    const H5T_class_t cls = H5Tget_class(mt.get());
-    if ((cls == H5T_FLOAT || cls == H5T_INTEGER || cls == H5T_ENUM) && H5Tget_size(mt.get()) > max_number_bytes)
-      fail("field '" + fd.name + "' is a number of " + std::to_string(H5Tget_size(mt.get())) + " bytes (damaged file?)");
+    if (const auto size = absurd_number_size(mt.get()))
+      fail("field '" + fd.name + "' is a number of " + std::to_string(*size) + " bytes (damaged file?)");
     fd.type = type_text(mt.get(), fd.kind);
     fields_.push_back(std::move(fd));
   }
