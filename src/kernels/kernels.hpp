@@ -116,6 +116,13 @@ template <typename T> struct window_args {
   /// grouped by pool_size source positions each; y[pooled · filters + f]
   std::size_t pool_size = 0;
   bool pool_max = false;
+  /// lanes only: `groups` blocks of `lanes` events each, `group_stride`
+  /// elements of T apart in x and in y (every step of the block at once:
+  /// each weight broadcast then serves several vectors of events)
+  std::size_t groups = 1, group_stride = 0;
+  /// groups: w repacked for them, or null: blocks of 6 filters (the last
+  /// one narrower), each k × its width, one after another
+  const T* w_blocks = nullptr;
 };
 
 /// The element-wise steps of the lane engine, in the same two layouts as
@@ -204,6 +211,10 @@ template <typename T> struct kernel_table {
   void (*lane_load)(const lane_load_args<T>&);
   void (*window_pool)(const window_args<T>&);
   bool (*lane_prepare)(const lane_prepare_args<T>&);
+  /// The inverse of lane_load for a vector: elements [0, n) of `lanes`
+  /// events (x + e · lanes) to rows y + j · ldy, each row zero from n to n
+  /// rounded up to whole vectors.
+  void (*lane_store)(const T* x, std::size_t n, T* y, std::size_t ldy);
   std::size_t lanes; ///< elements per vector of this instruction set
 };
 

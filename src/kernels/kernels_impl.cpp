@@ -746,7 +746,7 @@ template <typename T> void attention(const attention_args<T>& a) {
 template <typename T> constexpr kernel_table<T> make_table() {
   return {HEPNN_ISA_NAME, &gemm<T>,     &activate<T>, &lstm_cell<T>, &gru_after<T>, &gru_gates<T>,
           &gru_blend<T>,  &rnn_cell<T>, &binary<T>,   &affine<T>,    &prepare<T>,  &attention<T>,
-          &window_lanes<T>, &window_event<T>, &lane_map<T>, &lane_load<T>, &window_pool<T>, &lane_prepare<T>, lanes<T>};
+          &window_lanes<T>, &window_event<T>, &lane_map<T>, &lane_load<T>, &window_pool<T>, &lane_prepare<T>, &lane_store<T>, lanes<T>};
 }
 
 constexpr kernel_table<float> float_table = make_table<float>();

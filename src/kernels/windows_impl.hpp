@@ -116,7 +116,63 @@ template <typename T, int PB> inline void window_positions(const window_args<T>&
   if (f < a.filters) window_block<T, PB, 1>(a, p, f);
 }
 
+/// Filters [f, f + FB) of position p for G groups of events: G x vectors
+/// and FB broadcast weights per tap feed G · FB accumulators. Per lane the
+/// same operations in the same order as window_block.
+template <typename T, int G, int FB> inline void window_group_block(const window_args<T>& a, std::size_t p, std::size_t f) {
+  constexpr std::size_t L = lanes<T>;
+  const std::size_t gs = a.group_stride;
+  vec<T> acc[G][FB];
+  for (int g = 0; g < G; ++g)
+    for (int j = 0; j < FB; ++j) acc[g][j] = a.bias ? splat(a.bias[f + j]) : vec<T>{};
+  const std::int32_t* idx = a.index + p * a.k;
+  // repacked weights stream in order; a plain w row is read FB at a time
+  const T* w = a.w_blocks ? a.w_blocks + f * a.k : a.w + f;
+  const std::size_t ldw = a.w_blocks ? FB : a.ldw;
+  for (std::size_t q = 0; q < a.k; ++q) {
+    const T* xq = a.x + static_cast<std::size_t>(idx[q]) * L;
+    vec<T> xv[G];
+    for (int g = 0; g < G; ++g) xv[g] = load(xq + g * gs);
+    for (int j = 0; j < FB; ++j) {
+      const vec<T> wb = splat(w[q * ldw + j]);
+      for (int g = 0; g < G; ++g) acc[g][j] = madd<T>(wb, xv[g], acc[g][j]);
+    }
+  }
+  for (int g = 0; g < G; ++g) {
+    T* y = a.y + g * gs + (p * a.filters + f) * L;
+    for (int j = 0; j < FB; ++j) {
+      vec<T> out = acc[g][j];
+      if (a.relu) out = out < 0 ? vec<T>{} : out;
+      store(y + j * L, out);
+    }
+  }
+}
+
+/// Four groups: 6 filters at a time (24 accumulators, 4 x vectors and a
+/// broadcast within the 32 AVX-512 registers).
+template <typename T> void window_groups4(const window_args<T>& a) {
+  for (std::size_t p = 0; p < a.positions; ++p) {
+    std::size_t f = 0;
+    for (; f + 6 <= a.filters; f += 6) window_group_block<T, 4, 6>(a, p, f);
+    switch (a.filters - f) {
+    case 5: window_group_block<T, 4, 5>(a, p, f); break;
+    case 4: window_group_block<T, 4, 4>(a, p, f); break;
+    case 3: window_group_block<T, 4, 3>(a, p, f); break;
+    case 2: window_group_block<T, 4, 2>(a, p, f); break;
+    case 1: window_group_block<T, 4, 1>(a, p, f); break;
+    default: break;
+    }
+  }
+}
+
 template <typename T> void window_lanes(const window_args<T>& a) {
+  if (a.groups > 1) {
+    if (HEPNN_VBYTES == 64 && a.groups == 4) return window_groups4(a);
+    window_args<T> one = a;
+    one.groups = 1;
+    for (std::size_t g = 0; g < a.groups; ++g, one.x += a.group_stride, one.y += a.group_stride) window_lanes(one);
+    return;
+  }
   std::size_t p = 0;
   for (; p + 4 <= a.positions; p += 4) window_positions<T, 4>(a, p);
   for (; p < a.positions; ++p) window_positions<T, 1>(a, p);
@@ -265,6 +321,16 @@ template <typename T> void lane_load(const lane_load_args<T>& a) {
       const std::size_t m = std::min(W, count - k);
       for (std::size_t i = 0; i < m; ++i) store(a.y + (e + i) * W, v[i]);
     }
+  }
+}
+
+template <typename T> void lane_store(const T* x, std::size_t n, T* y, std::size_t ldy) {
+  constexpr std::size_t W = lanes<T>;
+  for (std::size_t e = 0; e < n; e += W) {
+    vec<T> v[W];
+    for (std::size_t i = 0; i < W; ++i) v[i] = e + i < n ? load(x + (e + i) * W) : vec<T>{};
+    transpose_steps<T, W / 2>(v);
+    for (std::size_t j = 0; j < W; ++j) store(y + j * ldy + e, v[j]);
   }
 }
 

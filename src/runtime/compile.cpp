@@ -60,7 +60,7 @@ public:
     // inputs are gathered before anything runs: their ops go first
     std::stable_partition(p_.ops.begin(), p_.ops.end(),
                           [](const op& o) { return std::holds_alternative<op_input>(o.body); });
-    fuse_lanes(p_);
+    fuse_lanes(p_, staging_);
     assign_slots();
     auto ref = [&](int v) {
       value_ref r;

@@ -335,8 +335,9 @@ private:
   void layer_norm(const op& o, const op_layer_norm& l);
   void attention(const op& o, const op_attention& a);
   void lanes(const op& o, const op_lanes& l);
-  template <std::size_t W> void lane_group(const op& o, const op_lanes& l, std::size_t first);
-  template <std::size_t W> void lane_steps(const op_lanes& l, T*& cur, T*& next);
+  template <std::size_t W> void lane_group(const op& o, const op_lanes& l, std::size_t first, std::size_t groups);
+  template <std::size_t W> void lane_steps(const op_lanes& l, T*& cur, T*& next, std::size_t groups, std::size_t stride);
+  template <std::size_t W> bool run_lane_step(const lane_step& s, T* cur, T* next);
   template <std::size_t W> void raw_lanes(const op& o, const op_lanes& l, std::size_t first, T* cur);
   template <std::size_t W> void move_in(const op& o, const op_lanes& l, std::size_t first, T* cur);
   /// Sequences from other packings than the output's must have the same lengths.

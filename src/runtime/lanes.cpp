@@ -64,6 +64,7 @@ public:
         s.index.resize(s.positions * s.k);
         for (std::size_t i = 0; i < s.index.size(); ++i) s.index[i] = static_cast<std::int32_t>(i);
         s.w = d->w, s.ldw = d->ldw, s.bias = d->bias, s.has_bias = d->has_bias, s.relu = d->fused_relu;
+        s.dense = x.rpe == 1;
         steps.push_back(std::move(s));
         if (!d->fused_relu) activation(d->act, elements(y), steps);
       } else {
@@ -148,9 +149,26 @@ void fuse_window_pools(std::vector<lane_step>& steps) {
 
 } // namespace
 
-std::size_t lane_scratch(const op_lanes& l, std::size_t lanes) { return 2 * l.max_elements * lanes + lanes; }
+/// Dense chains take four blocks of events at a time when their two
+/// buffers stay this small (within L2 beside the weights).
+constexpr std::size_t max_group_bytes = std::size_t(256) << 10;
 
-template <typename T> void fuse_lanes(plan<T>& p) {
+std::size_t lane_scratch(const op_lanes& l, std::size_t lanes) { return 2 * l.groups * l.max_elements * lanes + lanes; }
+
+/// A dense step's weights in the order window_groups4 streams them: blocks
+/// of 6 filters, k × 6 each.
+template <typename T> std::size_t repack_blocks(std::vector<T>& arena, const lane_step& s) {
+  const std::size_t off = round_up(arena.size(), row_align<T>);
+  arena.resize(off + s.k * s.filters, T(0));
+  for (std::size_t f = 0; f < s.filters; f += 6) {
+    const std::size_t width = std::min<std::size_t>(6, s.filters - f);
+    for (std::size_t q = 0; q < s.k; ++q)
+      for (std::size_t j = 0; j < width; ++j) arena[off + f * s.k + q * width + j] = arena[s.w + q * s.ldw + f + j];
+  }
+  return off;
+}
+
+template <typename T> void fuse_lanes(plan<T>& p, std::vector<T>& arena) {
   std::vector<std::size_t> uses(p.values.size(), 0);
   for (const op& o : p.ops)
     for (int v : o.in) ++uses[v];
@@ -180,13 +198,20 @@ template <typename T> void fuse_lanes(plan<T>& p) {
   std::vector<bool> drop(p.ops.size(), false);
   for (const auto& chain : chains) {
     bool windows = false;
+    std::size_t matrices = 0;
     std::size_t largest = elements(p.values[p.ops[chain[0]].in[0]]);
     for (std::size_t i : chain) {
       const op& o = p.ops[i];
       windows |= std::holds_alternative<op_conv>(o.body) || std::holds_alternative<op_pool>(o.body);
+      if (auto* d = std::get_if<op_dense>(&o.body); d && d->has_matrix) ++matrices;
       largest = std::max(largest, elements(p.values[o.out]));
     }
-    if (!windows || largest > max_lane_elements) continue;
+    // Dense layers after one another run with events in lanes too where
+    // the 32 AVX-512 registers hold a 4 × 6 block: no output column is
+    // padding then (a 100-wide layer fills 7 row vectors, 12 % of them
+    // padding). The arithmetic is the row engine's, so scores are the same.
+    const bool dense_chain = !windows && matrices >= 2 && p.kernels->lanes * sizeof(T) == 64;
+    if ((!windows && !dense_chain) || largest > max_lane_elements) continue;
     const std::size_t zero = largest + lane_slack;
     lane_builder<T> build(p, zero);
     op_lanes l;
@@ -229,6 +254,11 @@ template <typename T> void fuse_lanes(plan<T>& p) {
       l.out_storage.push_back(static_cast<std::uint32_t>(e / y.width * y.ld + e % y.width));
     l.zero = zero;
     l.max_elements = round_up(zero + 1, row_align<T>);
+    if (dense_chain && 2 * 4 * l.max_elements * p.kernels->lanes * sizeof(T) <= max_group_bytes) {
+      l.groups = 4;
+      for (lane_step& s : l.steps)
+        if (s.kind == lane_kind::window && s.dense) s.w_blocks = repack_blocks(arena, s);
+    }
     op& last = p.ops[chain.back()];
     last.in = {p.ops[chain.front()].in[0]};
     last.body = std::move(l);
@@ -244,91 +274,141 @@ template <typename T> void fuse_lanes(plan<T>& p) {
   p.ops.resize(kept);
 }
 
-template void fuse_lanes<float>(plan<float>&);
-template void fuse_lanes<double>(plan<double>&);
+template void fuse_lanes<float>(plan<float>&, std::vector<float>&);
+template void fuse_lanes<double>(plan<double>&, std::vector<double>&);
 
 // ---- evaluation -------------------------------------------------------------
 
+/// One step on one block of events; false when its result is in `cur`
+/// (element-wise steps in place), true when in `next`.
 template <typename T>
 template <std::size_t W>
-void executor<T>::lane_steps(const op_lanes& l, T*& cur, T*& next) {
+bool executor<T>::run_lane_step(const lane_step& s, T* cur, T* next) {
   const kernel_table<T>& kt = *p_.kernels;
+  switch (s.kind) {
+  case lane_kind::window: {
+    if (W == 1 && s.dense) { // one event: the row engine's matrix-vector product (same sums, whole vectors)
+      gemm_args<T> g;
+      g.x = cur, g.m = 1, g.k = s.k, g.ldx = s.k, g.w = p_.at(s.w), g.ldw = s.ldw;
+      g.n = round_up(s.filters, kt.lanes), g.bias = s.has_bias ? p_.at(s.bias) : nullptr;
+      g.y = next, g.ldy = g.n, g.relu = s.relu;
+      kt.gemm(g);
+      return true;
+    }
+    window_args<T> a;
+    a.x = cur, a.index = s.index.data(), a.positions = s.positions, a.k = s.k, a.filters = s.filters;
+    a.w = p_.at(s.w), a.ldw = s.ldw, a.bias = s.has_bias ? p_.at(s.bias) : nullptr, a.y = next, a.relu = s.relu;
+    (W == 1 ? kt.window_event : kt.window_lanes)(a);
+    return true;
+  }
+  case lane_kind::window_pool: {
+    window_args<T> a;
+    a.x = cur, a.k = s.k, a.filters = s.filters, a.w = p_.at(s.w), a.ldw = s.ldw;
+    a.bias = s.has_bias ? p_.at(s.bias) : nullptr, a.y = next, a.relu = s.relu;
+    if constexpr (W > 1) {
+      a.index = s.fused_index.data(), a.positions = s.pooled, a.pool_size = s.pool_size, a.pool_max = s.pool_max;
+      kt.window_pool(a);
+      return true;
+    } else { // the two steps, as they are: window into next, pooling back into cur
+      a.index = s.index.data(), a.positions = s.positions;
+      kt.window_event(a);
+      lane_map_args<T> m;
+      m.kind = s.pool_max ? lane_map_kind::pool_max : lane_map_kind::pool_avg;
+      m.x = next, m.y = cur, m.index = s.pool_index.data(), m.start = s.pool_start.data(), m.out = s.out;
+      kt.lane_map(m);
+      return false;
+    }
+  }
+  case lane_kind::pool_max:
+  case lane_kind::pool_avg:
+  case lane_kind::gather: {
+    lane_map_args<T> m;
+    m.kind = s.kind == lane_kind::gather ? lane_map_kind::gather
+             : s.kind == lane_kind::pool_max ? lane_map_kind::pool_max : lane_map_kind::pool_avg;
+    m.x = cur, m.y = next, m.index = s.index.data(), m.start = s.start.data(), m.out = s.out, m.lanes = W > 1;
+    kt.lane_map(m);
+    return true;
+  }
+  case lane_kind::affine:
+  case lane_kind::bias_act: {
+    lane_map_args<T> m;
+    m.kind = s.kind == lane_kind::affine ? lane_map_kind::affine : lane_map_kind::bias;
+    m.x = m.y = cur, m.out = s.out, m.scale = p_.at(s.bias), m.shift = p_.at(s.shift);
+    m.channels = s.channels, m.lanes = W > 1;
+    kt.lane_map(m);
+    return false;
+  }
+  case lane_kind::act:
+    kt.activate(s.act, cur, 1, s.out * W, round_up(s.out * W, kt.lanes));
+    return false;
+  }
+  return false;
+}
+
+/// The steps on `groups` blocks of W events, block g's buffers `stride`
+/// elements after block 0's: windows take all blocks at once.
+template <typename T>
+template <std::size_t W>
+void executor<T>::lane_steps(const op_lanes& l, T*& cur, T*& next, std::size_t groups, std::size_t stride) {
   for (const lane_step& s : l.steps) {
-    switch (s.kind) {
-    case lane_kind::window: {
+    bool moved = false;
+    if (W > 1 && groups > 1 && s.kind == lane_kind::window) {
       window_args<T> a;
       a.x = cur, a.index = s.index.data(), a.positions = s.positions, a.k = s.k, a.filters = s.filters;
       a.w = p_.at(s.w), a.ldw = s.ldw, a.bias = s.has_bias ? p_.at(s.bias) : nullptr, a.y = next, a.relu = s.relu;
-      (W == 1 ? kt.window_event : kt.window_lanes)(a);
-      std::swap(cur, next);
-      break;
+      a.groups = groups, a.group_stride = stride, a.w_blocks = s.dense ? p_.at(s.w_blocks) : nullptr;
+      p_.kernels->window_lanes(a);
+      moved = true;
+    } else {
+      for (std::size_t g = 0; g < groups; ++g) moved = run_lane_step<W>(s, cur + g * stride, next + g * stride);
     }
-    case lane_kind::window_pool: {
-      window_args<T> a;
-      a.x = cur, a.k = s.k, a.filters = s.filters, a.w = p_.at(s.w), a.ldw = s.ldw;
-      a.bias = s.has_bias ? p_.at(s.bias) : nullptr, a.y = next, a.relu = s.relu;
-      if constexpr (W > 1) {
-        a.index = s.fused_index.data(), a.positions = s.pooled, a.pool_size = s.pool_size, a.pool_max = s.pool_max;
-        kt.window_pool(a);
-        std::swap(cur, next);
-      } else { // the two steps, as they are
-        a.index = s.index.data(), a.positions = s.positions;
-        kt.window_event(a);
-        std::swap(cur, next);
-        lane_map_args<T> m;
-        m.kind = s.pool_max ? lane_map_kind::pool_max : lane_map_kind::pool_avg;
-        m.x = cur, m.y = next, m.index = s.pool_index.data(), m.start = s.pool_start.data(), m.out = s.out;
-        kt.lane_map(m);
-        std::swap(cur, next);
-      }
-      break;
-    }
-    case lane_kind::pool_max:
-    case lane_kind::pool_avg:
-    case lane_kind::gather: {
-      lane_map_args<T> m;
-      m.kind = s.kind == lane_kind::gather ? lane_map_kind::gather
-               : s.kind == lane_kind::pool_max ? lane_map_kind::pool_max : lane_map_kind::pool_avg;
-      m.x = cur, m.y = next, m.index = s.index.data(), m.start = s.start.data(), m.out = s.out, m.lanes = W > 1;
-      kt.lane_map(m);
-      std::swap(cur, next);
-      break;
-    }
-    case lane_kind::affine:
-    case lane_kind::bias_act: {
-      lane_map_args<T> m;
-      m.kind = s.kind == lane_kind::affine ? lane_map_kind::affine : lane_map_kind::bias;
-      m.x = m.y = cur, m.out = s.out, m.scale = p_.at(s.bias), m.shift = p_.at(s.shift);
-      m.channels = s.channels, m.lanes = W > 1;
-      kt.lane_map(m);
-      break;
-    }
-    case lane_kind::act:
-      kt.activate(s.act, cur, 1, s.out * W, round_up(s.out * W, kt.lanes));
-      break;
-    }
+    if (moved) std::swap(cur, next);
   }
 }
 
 template <typename T>
 template <std::size_t W>
-void executor<T>::lane_group(const op& o, const op_lanes& l, std::size_t first) {
+void executor<T>::lane_group(const op& o, const op_lanes& l, std::size_t first, std::size_t groups) {
+  const std::size_t stride = l.max_elements * W;
   T* cur = scratch();
-  T* next = cur + l.max_elements * W;
-  // the zero element that padding taps read, past everything a step writes (fuse_lanes)
-  std::memset(cur + l.zero * W, 0, W * sizeof(T));
-  std::memset(next + l.zero * W, 0, W * sizeof(T));
+  T* next = cur + groups * stride;
   const std::size_t yblock = std::size_t(o.y.rpe) * o.y.ld;
-  if (l.raw_input >= 0 && ws_.raw[static_cast<std::size_t>(l.raw_input)].x) {
-    raw_lanes<W>(o, l, first, cur);
-  } else {
-    move_in<W>(o, l, first, cur);
+  for (std::size_t g = 0; g < groups; ++g) {
+    T* c = cur + g * stride;
+    // the zero element that padding taps read, past everything a step writes (fuse_lanes)
+    std::memset(c + l.zero * W, 0, W * sizeof(T));
+    std::memset(next + g * stride + l.zero * W, 0, W * sizeof(T));
+    if (l.raw_input >= 0 && ws_.raw[static_cast<std::size_t>(l.raw_input)].x) {
+      raw_lanes<W>(o, l, first + g * W, c);
+    } else {
+      move_in<W>(o, l, first + g * W, c);
+    }
   }
-  lane_steps<W>(l, cur, next);
-  T* y = at(o.y) + first * yblock;
-  for (std::size_t j = 0; j < W; ++j) std::memset(y + j * yblock, 0, yblock * sizeof(T));
-  for (std::size_t e = 0; e < l.out_storage.size(); ++e)
-    for (std::size_t j = 0; j < W; ++j) y[j * yblock + l.out_storage[e]] = cur[e * W + j];
+  lane_steps<W>(l, cur, next, groups, stride);
+  // a vector's elements in order, rows of whole vectors: transposed back a block at a time
+  const bool vector_out = o.y.rpe == 1 && l.out_storage.size() == o.y.width;
+  const bool whole = vector_out && W > 1 && W == p_.kernels->lanes && o.y.ld % W == 0;
+  for (std::size_t g = 0; g < groups; ++g) {
+    const T* c = cur + g * stride;
+    T* y = at(o.y) + (first + g * W) * yblock;
+    if (whole) {
+      p_.kernels->lane_store(c, o.y.width, y, yblock);
+      if (o.y.ld > round_up(std::size_t(o.y.width), W))
+        for (std::size_t j = 0; j < W; ++j) {
+          const std::size_t from = round_up(std::size_t(o.y.width), W);
+          std::memset(y + j * yblock + from, 0, (o.y.ld - from) * sizeof(T));
+        }
+      continue;
+    }
+    if (W == 1 && vector_out) { // one event: the row as it is
+      std::memcpy(y, c, o.y.width * sizeof(T));
+      std::memset(y + o.y.width, 0, (o.y.ld - o.y.width) * sizeof(T));
+      continue;
+    }
+    for (std::size_t j = 0; j < W; ++j) std::memset(y + j * yblock, 0, yblock * sizeof(T));
+    for (std::size_t e = 0; e < l.out_storage.size(); ++e)
+      for (std::size_t j = 0; j < W; ++j) y[j * yblock + l.out_storage[e]] = c[e * W + j];
+  }
 }
 
 /// The caller's rows of a fixed-length input, prepared ((x + offset) ·
@@ -380,6 +460,10 @@ void executor<T>::move_in(const op& o, const op_lanes& l, std::size_t first, T* 
       const T* src = source(e);
       for (std::size_t j = 0; j < W; ++j) cur[e * W + j] = src[j * stride];
     }
+  } else if (!l.packed_steps) { // one event: runs copied whole
+    for (std::size_t r = 0; r + 1 < l.in_runs.size(); r += 2)
+      std::memcpy(cur + l.in_runs[r], base + l.in_storage[l.in_runs[r]], l.in_runs[r + 1] * sizeof(T));
+    for (std::uint32_t e : l.in_loose) cur[e] = *source(e);
   } else {
     for (std::size_t e = 0; e < l.in_elements; ++e) cur[e] = *source(e);
   }
@@ -389,7 +473,9 @@ template <typename T> void executor<T>::lanes(const op& o, const op_lanes& l) {
   const std::size_t L = p_.kernels->lanes;
   std::size_t b = 0;
   auto groups = [&]<std::size_t W>() {
-    for (; b + W <= events_; b += W) lane_group<W>(o, l, b);
+    if (l.groups > 1)
+      for (; b + W * l.groups <= events_; b += W * l.groups) lane_group<W>(o, l, b, l.groups);
+    for (; b + W <= events_; b += W) lane_group<W>(o, l, b, 1);
   };
   switch (L) {
   case 16: groups.template operator()<16>(); break;
@@ -398,7 +484,7 @@ template <typename T> void executor<T>::lanes(const op& o, const op_lanes& l) {
   case 2: groups.template operator()<2>(); break;
   default: break;
   }
-  for (; b < events_; ++b) lane_group<1>(o, l, b);
+  for (; b < events_; ++b) lane_group<1>(o, l, b, 1);
 }
 
 template void executor<float>::lanes(const op&, const op_lanes&);

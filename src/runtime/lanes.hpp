@@ -7,9 +7,10 @@
 
 namespace hepnn::detail {
 
-/// Replaces each chain of lane-capable operations that holds a convolution
-/// or a pooling by one op_lanes. Runs before slots are assigned.
-template <typename T> void fuse_lanes(plan<T>& p);
+/// Replaces each chain of lane-capable operations that holds a convolution,
+/// a pooling or (AVX-512) two dense layers by one op_lanes. Runs before slots are assigned.
+/// Weights repacked for it are appended to `arena` (the plan's, being built).
+template <typename T> void fuse_lanes(plan<T>& p, std::vector<T>& arena);
 
 /// Scratch elements an op_lanes needs with `lanes` lanes.
 std::size_t lane_scratch(const op_lanes& l, std::size_t lanes);

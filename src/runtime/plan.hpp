@@ -174,6 +174,8 @@ struct lane_step {
   std::size_t positions = 0, k = 0, filters = 0; ///< window
   std::size_t w = 0, ldw = 0, bias = 0, shift = 0; ///< arena offsets (affine: bias = scale)
   bool has_bias = false, relu = false;
+  bool dense = false;        ///< window: a dense layer on a vector (one position, taps in order)
+  std::size_t w_blocks = 0;  ///< dense, op_lanes::groups > 1: w repacked (window_args::w_blocks)
   act_params act;            ///< bias_act, act
   std::size_t channels = 0;  ///< affine, bias_act: per-column parameters repeat every `channels`
   std::size_t out = 0;       ///< output elements
@@ -197,6 +199,9 @@ struct op_lanes {
   int raw_input = -1; ///< the input sequence whose rows this op may read straight from the caller (value_info::raw_rows)
   std::size_t zero = 0;         ///< the element id that reads as zero
   std::size_t max_elements = 0; ///< per lane, in each of the two buffers
+  /// blocks of `lanes` events whose windows run together (dense chains;
+  /// one weight broadcast serves a vector of each)
+  std::size_t groups = 1;
 };
 
 using op_body = std::variant<op_input, op_dense, op_affine, op_prelu, op_maxout, op_highway, op_recurrent, op_conv1d,

@@ -72,6 +72,35 @@ TEST_P(zoo_lwtnn, fast_and_batch_paths_agree_bitwise) {
   }
 }
 
+template <typename V> V repeated(const V& v, std::size_t times) {
+  V out;
+  for (std::size_t r = 0; r < times; ++r) out.insert(out.end(), v.begin(), v.end());
+  return out;
+}
+
+// Batches large enough for every block the lane engine takes (4 × 16
+// events at once, then 16, then one; the zoo's 24 events 9 times over, so
+// that no block starts at event 0 of the list): each score is still the
+// event's own, bit for bit, and still lwtnn's.
+TEST_P(zoo_lwtnn, large_batches_agree_bitwise_with_single_events) {
+  const model m = read_network(dir() / "lwtnn.json");
+  const auto events = detail::read_json_events((dir() / "inputs.json").string());
+  const auto expected = repeated(read_expected((dir() / "lwtnn_outputs.json").string()), 9);
+  const auto many = repeated(events, 9);
+  {
+    const network net(m);
+    const auto batched = evaluate_batched(net, many);
+    EXPECT_EQ(compare(repeated(evaluate_fast(net, events), 9), batched).max_abs, 0.0);
+    EXPECT_LE(compare(expected, batched, m.sequential).max_abs, 1e-5);
+  }
+  {
+    const network64 net(m);
+    const auto batched = evaluate_batched(net, many);
+    EXPECT_EQ(compare(repeated(evaluate_fast(net, events), 9), batched).max_abs, 0.0);
+    EXPECT_LE(compare(expected, batched, m.sequential).max_abs, 1e-10);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(zoo, zoo_lwtnn,
                          ::testing::ValuesIn(cases_with(shared_dir() / "zoo",
                                                         {"lwtnn.json", "lwtnn_outputs.json", "inputs.json"})),
