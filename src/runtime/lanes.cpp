@@ -356,7 +356,7 @@ void executor<T>::lane_steps(const op_lanes& l, T*& cur, T*& next, std::size_t g
       window_args<T> a;
       a.x = cur, a.index = s.index.data(), a.positions = s.positions, a.k = s.k, a.filters = s.filters;
       a.w = p_.at(s.w), a.ldw = s.ldw, a.bias = s.has_bias ? p_.at(s.bias) : nullptr, a.y = next, a.relu = s.relu;
-      a.groups = groups, a.group_stride = stride, a.w_blocks = s.dense ? p_.at(s.w_blocks) : nullptr;
+      a.groups = groups, a.group_stride = stride, a.w_blocks = s.w_blocks ? p_.at(s.w_blocks) : nullptr;
       p_.kernels->window_lanes(a);
       moved = true;
     } else {

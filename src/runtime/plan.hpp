@@ -175,7 +175,7 @@ struct lane_step {
   std::size_t w = 0, ldw = 0, bias = 0, shift = 0; ///< arena offsets (affine: bias = scale)
   bool has_bias = false, relu = false;
   bool dense = false;        ///< window: a dense layer on a vector (one position, taps in order)
-  std::size_t w_blocks = 0;  ///< dense, op_lanes::groups > 1: w repacked (window_args::w_blocks)
+  std::size_t w_blocks = 0;  ///< dense in a dense chain: w repacked (window_args::w_blocks), or 0
   act_params act;            ///< bias_act, act
   std::size_t channels = 0;  ///< affine, bias_act: per-column parameters repeat every `channels`
   std::size_t out = 0;       ///< output elements
