@@ -24,7 +24,13 @@ bool unpacks(const op& o) {
 
 bool lane_capable(const op& o, const std::vector<value_info>& values) {
   if (unpacks(o)) return true;
-  if (o.in.size() != 1 || o.out < 0 || values[o.in[0]].sequence || values[o.out].sequence) return false;
+  if (o.in.size() != 1 || o.out < 0) return false;
+  const value_info &x = values[o.in[0]], &y = values[o.out];
+  if (x.sequence || y.sequence) { // row by row on a sequence's rows (time-distributed): each row is a lane's
+    if (!x.sequence || !y.sequence || x.packing != y.packing || x.rpe != 1 || y.rpe != 1) return false;
+    if (auto* d = std::get_if<op_dense>(&o.body)) return d->act.function != activation_function::softmax;
+    return std::holds_alternative<op_affine>(o.body);
+  }
   if (auto* d = std::get_if<op_dense>(&o.body)) return d->act.function != activation_function::softmax;
   return std::holds_alternative<op_conv>(o.body) || std::holds_alternative<op_pool>(o.body) ||
          std::holds_alternative<op_affine>(o.body) || std::holds_alternative<op_gather>(o.body);
@@ -212,6 +218,8 @@ template <typename T> void fuse_lanes(plan<T>& p, std::vector<T>& arena) {
     // padding). The arithmetic is the row engine's, so scores are the same.
     const bool dense_chain = !windows && matrices >= 2 && p.kernels->lanes * sizeof(T) == 64;
     if ((!windows && !dense_chain) || largest > max_lane_elements) continue;
+    // on a sequence's rows (only dense chains do: lane_capable); an unpacking op reads a sequence but makes a tensor
+    const bool rows = p.values[p.ops[chain.front()].out].sequence;
     const std::size_t zero = largest + lane_slack;
     lane_builder<T> build(p, zero);
     op_lanes l;
@@ -254,10 +262,14 @@ template <typename T> void fuse_lanes(plan<T>& p, std::vector<T>& arena) {
       l.out_storage.push_back(static_cast<std::uint32_t>(e / y.width * y.ld + e % y.width));
     l.zero = zero;
     l.max_elements = round_up(zero + 1, row_align<T>);
+    l.sequence_rows = rows;
     if (dense_chain && 2 * 4 * l.max_elements * p.kernels->lanes * sizeof(T) <= max_group_bytes) {
       l.groups = 4;
+      l.row_tail = true;
       for (lane_step& s : l.steps)
         if (s.kind == lane_kind::window && s.dense) s.w_blocks = repack_blocks(arena, s);
+    } else if (rows) {
+      continue; // a sequence's rows one at a time would be slower than the row engine
     }
     op& last = p.ops[chain.back()];
     last.in = {p.ops[chain.front()].in[0]};
@@ -411,6 +423,51 @@ void executor<T>::lane_group(const op& o, const op_lanes& l, std::size_t first, 
   }
 }
 
+/// Rows [first, first + count) (events, or a sequence's rows) through the
+/// steps in row form: row r's element e at r · max_elements + e. A dense
+/// step is one product over all the rows, the row engine's (which sums as
+/// the lanes do); the other steps go row by row.
+template <typename T> void executor<T>::lane_rows(const op& o, const op_lanes& l, std::size_t first, std::size_t count) {
+  const std::size_t M = l.max_elements;
+  T* cur = scratch();
+  T* next = cur + count * M;
+  for (std::size_t r = 0; r < count; ++r) {
+    cur[r * M + l.zero] = next[r * M + l.zero] = T(0); // what padding taps read (fuse_lanes)
+    if (l.raw_input >= 0 && ws_.raw[static_cast<std::size_t>(l.raw_input)].x) raw_lanes<1>(o, l, first + r, cur + r * M);
+    else move_in<1>(o, l, first + r, cur + r * M);
+  }
+  const kernel_table<T>& kt = *p_.kernels;
+  for (const lane_step& s : l.steps) {
+    bool moved = false;
+    if (s.kind == lane_kind::window && s.dense) {
+      gemm_args<T> g;
+      g.x = cur, g.m = count, g.k = s.k, g.ldx = M, g.w = p_.at(s.w), g.ldw = s.ldw;
+      g.n = round_up(s.filters, kt.lanes), g.bias = s.has_bias ? p_.at(s.bias) : nullptr;
+      g.y = next, g.ldy = M, g.relu = s.relu;
+      kt.gemm(g);
+      moved = true;
+    } else if (s.kind == lane_kind::act) {
+      kt.activate(s.act, cur, count, s.out, M);
+    } else {
+      for (std::size_t r = 0; r < count; ++r) moved = run_lane_step<1>(s, cur + r * M, next + r * M);
+    }
+    if (moved) std::swap(cur, next);
+  }
+  const std::size_t yblock = std::size_t(o.y.rpe) * o.y.ld;
+  const bool vector_out = o.y.rpe == 1 && l.out_storage.size() == o.y.width;
+  for (std::size_t r = 0; r < count; ++r) {
+    const T* c = cur + r * M;
+    T* y = at(o.y) + (first + r) * yblock;
+    if (vector_out) { // the row as it is
+      std::memcpy(y, c, o.y.width * sizeof(T));
+      std::memset(y + o.y.width, 0, (o.y.ld - o.y.width) * sizeof(T));
+    } else {
+      std::memset(y, 0, yblock * sizeof(T));
+      for (std::size_t e = 0; e < l.out_storage.size(); ++e) y[l.out_storage[e]] = c[e];
+    }
+  }
+}
+
 /// The caller's rows of a fixed-length input, prepared ((x + offset) ·
 /// scale in double) straight into lanes; a NaN or infinite value redoes the
 /// group one value at a time with its default (or its error).
@@ -471,11 +528,13 @@ void executor<T>::move_in(const op& o, const op_lanes& l, std::size_t first, T* 
 
 template <typename T> void executor<T>::lanes(const op& o, const op_lanes& l) {
   const std::size_t L = p_.kernels->lanes;
+  const std::size_t n = l.sequence_rows ? rows_of(o.y) : events_;
   std::size_t b = 0;
   auto groups = [&]<std::size_t W>() {
     if (l.groups > 1)
-      for (; b + W * l.groups <= events_; b += W * l.groups) lane_group<W>(o, l, b, l.groups);
-    for (; b + W <= events_; b += W) lane_group<W>(o, l, b, 1);
+      for (; b + W * l.groups <= n; b += W * l.groups) lane_group<W>(o, l, b, l.groups);
+    if (!l.row_tail)
+      for (; b + W <= n; b += W) lane_group<W>(o, l, b, 1);
   };
   switch (L) {
   case 16: groups.template operator()<16>(); break;
@@ -484,7 +543,8 @@ template <typename T> void executor<T>::lanes(const op& o, const op_lanes& l) {
   case 2: groups.template operator()<2>(); break;
   default: break;
   }
-  for (; b < events_; ++b) lane_group<1>(o, l, b, 1);
+  if (l.row_tail && b < n) return lane_rows(o, l, b, n - b); // fewer than groups × L: within the scratch
+  for (; b < n; ++b) lane_group<1>(o, l, b, 1);
 }
 
 template void executor<float>::lanes(const op&, const op_lanes&);

@@ -202,6 +202,11 @@ struct op_lanes {
   /// blocks of `lanes` events whose windows run together (dense chains;
   /// one weight broadcast serves a vector of each)
   std::size_t groups = 1;
+  /// rows left over from whole groups (fewer than groups × lanes) go
+  /// through the steps together in row form (products as the row engine's
+  /// GEMM) rather than a vector or one row at a time
+  bool row_tail = false;
+  bool sequence_rows = false; ///< the chain runs on a sequence's rows (each a lane), not on events
 };
 
 using op_body = std::variant<op_input, op_dense, op_affine, op_prelu, op_maxout, op_highway, op_recurrent, op_conv1d,
