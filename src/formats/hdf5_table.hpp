@@ -82,6 +82,41 @@ public:
       }
     }
     void convert(std::size_t entry, double* out) const; ///< every field of one entry
+    /// A field's offset and type, decided once for a loop over many rows
+    /// (value() looks both up for every value).
+    struct reader {
+      std::size_t offset = 0;
+      enum class type : std::uint8_t { f32, f64, i8, u8, i16, u16, i32, u32, i64, u64 } t = type::f32;
+    };
+    static reader reader_of(const slot& s) {
+      using t = reader::type;
+      if (s.is_float) return {s.offset, s.size == 4 ? t::f32 : t::f64};
+      switch (s.size) {
+      case 1: return {s.offset, s.is_signed ? t::i8 : t::u8};
+      case 2: return {s.offset, s.is_signed ? t::i16 : t::u16};
+      case 4: return {s.offset, s.is_signed ? t::i32 : t::u32};
+      default: return {s.offset, s.is_signed ? t::i64 : t::u64};
+      }
+    }
+    static double read(const unsigned char* row, reader r) {
+      const unsigned char* p = row + r.offset;
+      using t = reader::type;
+      switch (r.t) {
+      case t::f32: return load<float>(p);
+      case t::f64: return load<double>(p);
+      case t::i8: return load<std::int8_t>(p);
+      case t::u8: return load<std::uint8_t>(p);
+      case t::i16: return load<std::int16_t>(p);
+      case t::u16: return load<std::uint16_t>(p);
+      case t::i32: return load<std::int32_t>(p);
+      case t::u32: return load<std::uint32_t>(p);
+      case t::i64: return load<std::int64_t>(p);
+      case t::u64: return load<std::uint64_t>(p);
+      }
+      return 0;
+    }
+    /// The bytes of one entry (row × width + slot), for read().
+    const unsigned char* row(std::size_t entry) const { return data_ + entry * l_->row; }
     /// The bytes of one value in its own (native) type, size(field) of them.
     const unsigned char* raw(std::size_t entry, std::size_t field) const { return data_ + entry * l_->row + l_->slots[field].offset; }
     std::size_t size(std::size_t field) const { return l_->slots[field].size; }

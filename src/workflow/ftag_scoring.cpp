@@ -124,7 +124,8 @@ template <typename T> struct item {
 struct worker {
   workspace ws;
   h5::chunk_scratch scratch;
-  std::vector<double> jet_values, track_values;
+  std::vector<double> jet_values;
+  std::vector<double> track_values; ///< only grows: the valid tracks' values fill its front
   std::vector<std::size_t> offsets;
   std::vector<unsigned char> jet_bytes, track_bytes; ///< decoded stored rows
 };
@@ -175,6 +176,8 @@ void run(const score_options& o, scoring_info& info, const std::function<void(co
   std::optional<table_plan> track_plan;
   std::vector<std::size_t> track_cols;
   std::size_t valid_col = 0;
+  std::vector<h5::table::rows_view::reader> track_readers; // track_cols' fields
+  h5::table::rows_view::reader valid_reader;
   if (tracks) {
     std::vector<std::string> names;
     for (const auto& n : tagger.track_fields()) add_unique(names, n);
@@ -182,6 +185,8 @@ void run(const score_options& o, scoring_info& info, const std::function<void(co
     track_plan.emplace(*tracks, names);
     for (const auto& n : tagger.track_fields()) track_cols.push_back(track_plan->index(n));
     valid_col = track_plan->index("valid");
+    for (std::size_t c : track_cols) track_readers.push_back(h5::table::rows_view::reader_of(track_plan->layout.slots[c]));
+    valid_reader = h5::table::rows_view::reader_of(track_plan->layout.slots[valid_col]);
   }
 
   // memory stays bounded whatever the file declares: fewer jets per chunk for wide track tables
@@ -240,7 +245,7 @@ void run(const score_options& o, scoring_info& info, const std::function<void(co
       for (std::size_t j = 0; j < n; ++j)
         for (std::size_t k = 0; k < jet_cols.size(); ++k) wk.jet_values[j * jet_cols.size() + k] = jet_rows.value(b + j, jet_cols[k]);
       wk.offsets.assign(n + 1, 0);
-      wk.track_values.clear();
+      std::size_t track_values = 0; // used at the front of wk.track_values
       if (track_plan) {
         // only the valid slots are converted: most of a dumper's track table is padding;
         // tracks are counted, not derived from the values: a sequence may read no track field
@@ -252,10 +257,15 @@ void run(const score_options& o, scoring_info& info, const std::function<void(co
             track_rows = track_plan->view(it.first, track_block.first, track_block.second - track_block.first, it.tracks,
                                           wk.track_bytes, wk.scratch);
           }
+          // room for every slot of the jet, so the loop below writes without checks
+          const std::size_t nc = track_readers.size();
+          if (wk.track_values.size() < track_values + width * nc) wk.track_values.resize(track_values + width * nc);
           for (std::size_t s = 0; s < width; ++s) {
-            const std::size_t e = (row - track_block.first) * width + s;
-            if (track_rows.value(e, valid_col) == 0) continue;
-            for (std::size_t c : track_cols) wk.track_values.push_back(track_rows.value(e, c));
+            const unsigned char* r = track_rows.row((row - track_block.first) * width + s);
+            if (h5::table::rows_view::read(r, valid_reader) == 0) continue;
+            double* out = wk.track_values.data() + track_values;
+            for (std::size_t k = 0; k < nc; ++k) out[k] = h5::table::rows_view::read(r, track_readers[k]);
+            track_values += nc;
             ++valid;
           }
           wk.offsets[j + 1] = valid;
@@ -264,7 +274,7 @@ void run(const score_options& o, scoring_info& info, const std::function<void(co
       }
       const std::size_t first = it.first + b;
       try {
-        tagger.evaluate_batch(n, wk.jet_values, wk.track_values, wk.offsets, std::span<T>(it.scores).subspan(b * ns, n * ns), wk.ws);
+        tagger.evaluate_batch(n, wk.jet_values, std::span<const double>(wk.track_values.data(), track_values), wk.offsets, std::span<T>(it.scores).subspan(b * ns, n * ns), wk.ws);
       } catch (const input_error& e) {
         throw input_error(o.input.string() + ": jets " + std::to_string(first) + ".." + std::to_string(first + n - 1) + ": " +
                           e.what() + " (events count from jet " + std::to_string(first) + ")");
