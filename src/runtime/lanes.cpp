@@ -265,12 +265,19 @@ template <typename T> void fuse_lanes(plan<T>& p, std::vector<T>& arena) {
     l.sequence_rows = rows;
     if (dense_chain && 2 * 4 * l.max_elements * p.kernels->lanes * sizeof(T) <= max_group_bytes) {
       l.groups = 4;
-      l.row_tail = true;
       for (lane_step& s : l.steps)
         if (s.kind == lane_kind::window && s.dense) s.w_blocks = repack_blocks(arena, s);
     } else if (rows) {
       continue; // a sequence's rows one at a time would be slower than the row engine
     }
+    l.row_tail = l.groups > 1;
+    l.rows_in_place = l.row_tail && !l.packed_steps && x.rpe == 1 && y.rpe == 1 && l.in_elements == x.width &&
+                      l.out_storage.size() == y.width && !l.steps.empty() && l.steps.front().kind == lane_kind::window;
+    for (const lane_step& s : l.steps)
+      l.rows_in_place = l.rows_in_place && (s.kind == lane_kind::window ? s.dense
+                                            : s.kind == lane_kind::act ? true
+                                            : s.kind == lane_kind::affine || s.kind == lane_kind::bias_act ? s.channels == s.out
+                                                                                                          : false);
     op& last = p.ops[chain.back()];
     last.in = {p.ops[chain.front()].in[0]};
     last.body = std::move(l);
@@ -424,46 +431,74 @@ void executor<T>::lane_group(const op& o, const op_lanes& l, std::size_t first, 
 }
 
 /// Rows [first, first + count) (events, or a sequence's rows) through the
-/// steps in row form: row r's element e at r · max_elements + e. A dense
-/// step is one product over all the rows, the row engine's (which sums as
-/// the lanes do); the other steps go row by row.
+/// steps in row form: one row after another, `ld` apart. A dense step is
+/// one product over all the rows, the row engine's (which sums as the
+/// lanes do), and the element-wise steps are the row kernels with the lane
+/// steps' arithmetic (x · scale + shift fused, x + bias). With
+/// rows_in_place the first product reads the op's input rows and the last
+/// one writes its output rows; otherwise the rows are copied in and out of
+/// the scratch and the other steps go one row at a time.
 template <typename T> void executor<T>::lane_rows(const op& o, const op_lanes& l, std::size_t first, std::size_t count) {
-  const std::size_t M = l.max_elements;
-  T* cur = scratch();
-  T* next = cur + count * M;
-  for (std::size_t r = 0; r < count; ++r) {
-    cur[r * M + l.zero] = next[r * M + l.zero] = T(0); // what padding taps read (fuse_lanes)
-    if (l.raw_input >= 0 && ws_.raw[static_cast<std::size_t>(l.raw_input)].x) raw_lanes<1>(o, l, first + r, cur + r * M);
-    else move_in<1>(o, l, first + r, cur + r * M);
-  }
   const kernel_table<T>& kt = *p_.kernels;
-  for (const lane_step& s : l.steps) {
-    bool moved = false;
+  const std::size_t M = l.max_elements;
+  T* const buffers[2] = {scratch(), scratch() + count * M};
+  const std::size_t yblock = std::size_t(o.y.rpe) * o.y.ld;
+  T* const y = at(o.y) + first * yblock;
+  std::size_t last_product = l.steps.size();
+  if (l.rows_in_place)
+    for (std::size_t i = 0; i < l.steps.size(); ++i)
+      if (l.steps[i].kind == lane_kind::window) last_product = i;
+  T* cur = buffers[0];
+  std::size_t ld = M;
+  if (l.rows_in_place) {
+    cur = const_cast<T*>(at(o.x)) + first * o.x.ld; // only read: the first step is a product
+    ld = o.x.ld;
+  } else {
+    for (std::size_t r = 0; r < count; ++r) {
+      cur[r * M + l.zero] = buffers[1][r * M + l.zero] = T(0); // what padding taps read (fuse_lanes)
+      if (l.raw_input >= 0 && ws_.raw[static_cast<std::size_t>(l.raw_input)].x) raw_lanes<1>(o, l, first + r, cur + r * M);
+      else move_in<1>(o, l, first + r, cur + r * M);
+    }
+  }
+  for (std::size_t i = 0; i < l.steps.size(); ++i) {
+    const lane_step& s = l.steps[i];
+    const std::size_t n = round_up(s.out, kt.lanes);
     if (s.kind == lane_kind::window && s.dense) {
       gemm_args<T> g;
-      g.x = cur, g.m = count, g.k = s.k, g.ldx = M, g.w = p_.at(s.w), g.ldw = s.ldw;
-      g.n = round_up(s.filters, kt.lanes), g.bias = s.has_bias ? p_.at(s.bias) : nullptr;
-      g.y = next, g.ldy = M, g.relu = s.relu;
+      g.x = cur, g.ldx = ld, g.m = count, g.k = s.k, g.w = p_.at(s.w), g.ldw = s.ldw;
+      g.n = round_up(s.filters, kt.lanes), g.bias = s.has_bias ? p_.at(s.bias) : nullptr, g.relu = s.relu;
+      g.y = i == last_product ? y : cur == buffers[0] ? buffers[1] : buffers[0];
+      g.ldy = i == last_product ? o.y.ld : M;
       kt.gemm(g);
-      moved = true;
+      cur = g.y, ld = g.ldy;
     } else if (s.kind == lane_kind::act) {
-      kt.activate(s.act, cur, count, s.out, M);
+      kt.activate(s.act, cur, count, s.out, ld);
+    } else if (l.rows_in_place && s.kind == lane_kind::affine) {
+      kt.affine(cur, ld, p_.at(s.bias), p_.at(s.shift), cur, ld, count, n);
+    } else if (l.rows_in_place && s.kind == lane_kind::bias_act) {
+      kt.binary(binary_op::add, cur, ld, p_.at(s.bias), 0, cur, ld, count, n);
     } else {
-      for (std::size_t r = 0; r < count; ++r) moved = run_lane_step<1>(s, cur + r * M, next + r * M);
+      bool moved = false;
+      T* other = cur == buffers[0] ? buffers[1] : buffers[0];
+      for (std::size_t r = 0; r < count; ++r) moved = run_lane_step<1>(s, cur + r * M, other + r * M);
+      if (moved) cur = other;
     }
-    if (moved) std::swap(cur, next);
   }
-  const std::size_t yblock = std::size_t(o.y.rpe) * o.y.ld;
+  if (cur == y) { // in the output already: its padding columns zero, as every op leaves them
+    if (o.y.ld > o.y.width)
+      for (std::size_t r = 0; r < count; ++r) std::memset(y + r * yblock + o.y.width, 0, (o.y.ld - o.y.width) * sizeof(T));
+    return;
+  }
   const bool vector_out = o.y.rpe == 1 && l.out_storage.size() == o.y.width;
   for (std::size_t r = 0; r < count; ++r) {
-    const T* c = cur + r * M;
-    T* y = at(o.y) + (first + r) * yblock;
+    const T* c = cur + r * ld;
+    T* yr = y + r * yblock;
     if (vector_out) { // the row as it is
-      std::memcpy(y, c, o.y.width * sizeof(T));
-      std::memset(y + o.y.width, 0, (o.y.ld - o.y.width) * sizeof(T));
+      std::memcpy(yr, c, o.y.width * sizeof(T));
+      std::memset(yr + o.y.width, 0, (o.y.ld - o.y.width) * sizeof(T));
     } else {
-      std::memset(y, 0, yblock * sizeof(T));
-      for (std::size_t e = 0; e < l.out_storage.size(); ++e) y[l.out_storage[e]] = c[e];
+      std::memset(yr, 0, yblock * sizeof(T));
+      for (std::size_t e = 0; e < l.out_storage.size(); ++e) yr[l.out_storage[e]] = c[e];
     }
   }
 }

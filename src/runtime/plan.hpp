@@ -206,6 +206,10 @@ struct op_lanes {
   /// through the steps together in row form (products as the row engine's
   /// GEMM) rather than a vector or one row at a time
   bool row_tail = false;
+  /// row_tail, and every step a vector's dense layer, activation, normalisation
+  /// or bias: the rows are read from the op's input and the products written
+  /// to its output where they can be, without copies
+  bool rows_in_place = false;
   bool sequence_rows = false; ///< the chain runs on a sequence's rows (each a lane), not on events
 };
 
