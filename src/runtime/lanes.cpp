@@ -267,8 +267,8 @@ template <typename T> void fuse_lanes(plan<T>& p, std::vector<T>& arena) {
       l.groups = 4;
       for (lane_step& s : l.steps)
         if (s.kind == lane_kind::window && s.dense) s.w_blocks = repack_blocks(arena, s);
-    } else if (rows) {
-      continue; // a sequence's rows one at a time would be slower than the row engine
+    } else if (dense_chain) {
+      continue; // too wide for 4 blocks in the scratch: one block or one row at a time would be slower than the row engine
     }
     l.row_tail = l.groups > 1;
     l.rows_in_place = l.row_tail && !l.packed_steps && x.rpe == 1 && y.rpe == 1 && l.in_elements == x.width &&
