@@ -1,7 +1,8 @@
 #pragma once
 // The lane engine (plan.hpp, op_lanes): chains of operations on fixed
 // tensors (convolutions, pooling, normalisation, activations, reshapes and
-// the dense layers between them) evaluated with one event per vector lane.
+// the dense layers between them) evaluated with one event per vector lane;
+// on AVX-512 also chains of dense layers, on events or on a sequence's rows.
 
 #include "runtime/plan.hpp"
 

@@ -166,6 +166,9 @@ struct op_masking {
 /// window_pool: a window whose outputs only a pooling with windows of 2-4
 /// positions reads; in lanes the pooled outputs come straight from the
 /// accumulators (one event at a time: the two steps as they are).
+/// Dense chains (op_lanes::groups > 1) take 4 groups at once and run what
+/// is left over in row form (op_lanes::row_tail); their rows may be a
+/// sequence's (op_lanes::sequence_rows), each row a lane's.
 enum class lane_kind : std::uint8_t { window, pool_max, pool_avg, affine, bias_act, act, gather, window_pool };
 struct lane_step {
   lane_kind kind = lane_kind::window;
