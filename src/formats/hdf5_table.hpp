@@ -69,18 +69,8 @@ public:
     rows_view() = default;
     rows_view(const layout* l, const unsigned char* data, std::size_t entries) : l_(l), data_(data), n_(entries) {}
     std::size_t size() const noexcept { return n_; } ///< entries: rows × width()
-    double value(std::size_t entry, std::size_t field) const {
-      // inline: called for every value of every valid track when scoring a file
-      const slot& s = l_->slots[field];
-      const unsigned char* p = data_ + entry * l_->row + s.offset;
-      if (s.is_float) return s.size == 4 ? load<float>(p) : load<double>(p);
-      switch (s.size) {
-      case 1: return s.is_signed ? load<std::int8_t>(p) : load<std::uint8_t>(p);
-      case 2: return s.is_signed ? load<std::int16_t>(p) : load<std::uint16_t>(p);
-      case 4: return s.is_signed ? load<std::int32_t>(p) : load<std::uint32_t>(p);
-      default: return s.is_signed ? load<std::int64_t>(p) : load<std::uint64_t>(p);
-      }
-    }
+    /// One value as a double; loops over many rows take the field's reader once (reader_of, read)
+    double value(std::size_t entry, std::size_t field) const { return read(row(entry), reader_of(l_->slots[field])); }
     void convert(std::size_t entry, double* out) const; ///< every field of one entry
     /// A field's offset and type, decided once for a loop over many rows
     /// (value() looks both up for every value).

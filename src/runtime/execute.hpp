@@ -339,6 +339,8 @@ private:
   template <std::size_t W> void lane_steps(const op_lanes& l, T*& cur, T*& next, std::size_t groups, std::size_t stride);
   template <std::size_t W> bool run_lane_step(const lane_step& s, T* cur, T* next);
   void lane_rows(const op& o, const op_lanes& l, std::size_t first, std::size_t count);
+  template <std::size_t W> void take_in(const op& o, const op_lanes& l, std::size_t first, T* cur);
+  void put_out(const op& o, const op_lanes& l, const T* c, T* y);
   template <std::size_t W> void raw_lanes(const op& o, const op_lanes& l, std::size_t first, T* cur);
   template <std::size_t W> void move_in(const op& o, const op_lanes& l, std::size_t first, T* cur);
   /// Sequences from other packings than the output's must have the same lengths.

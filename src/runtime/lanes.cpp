@@ -397,11 +397,7 @@ void executor<T>::lane_group(const op& o, const op_lanes& l, std::size_t first, 
     // the zero element that padding taps read, past everything a step writes (fuse_lanes)
     std::memset(c + l.zero * W, 0, W * sizeof(T));
     std::memset(next + g * stride + l.zero * W, 0, W * sizeof(T));
-    if (l.raw_input >= 0 && ws_.raw[static_cast<std::size_t>(l.raw_input)].x) {
-      raw_lanes<W>(o, l, first + g * W, c);
-    } else {
-      move_in<W>(o, l, first + g * W, c);
-    }
+    take_in<W>(o, l, first + g * W, c);
   }
   lane_steps<W>(l, cur, next, groups, stride);
   // a vector's elements in order, rows of whole vectors: transposed back a block at a time
@@ -419,9 +415,8 @@ void executor<T>::lane_group(const op& o, const op_lanes& l, std::size_t first, 
         }
       continue;
     }
-    if (W == 1 && vector_out) { // one event: the row as it is
-      std::memcpy(y, c, o.y.width * sizeof(T));
-      std::memset(y + o.y.width, 0, (o.y.ld - o.y.width) * sizeof(T));
+    if (W == 1) {
+      put_out(o, l, c, y);
       continue;
     }
     for (std::size_t j = 0; j < W; ++j) std::memset(y + j * yblock, 0, yblock * sizeof(T));
@@ -433,11 +428,12 @@ void executor<T>::lane_group(const op& o, const op_lanes& l, std::size_t first, 
 /// Rows [first, first + count) (events, or a sequence's rows) through the
 /// steps in row form: one row after another, `ld` apart. A dense step is
 /// one product over all the rows, the row engine's (which sums as the
-/// lanes do), and the element-wise steps are the row kernels with the lane
-/// steps' arithmetic (x · scale + shift fused, x + bias). With
-/// rows_in_place the first product reads the op's input rows and the last
-/// one writes its output rows; otherwise the rows are copied in and out of
-/// the scratch and the other steps go one row at a time.
+/// lanes do); activations, and normalisations and biases with a parameter
+/// per element, are the row kernels with the lane steps' arithmetic
+/// (x · scale + shift fused, x + bias); other steps go one row at a time.
+/// With rows_in_place the first product reads the op's input rows and the
+/// last one writes its output rows; otherwise the rows are copied in and
+/// out of the scratch.
 template <typename T> void executor<T>::lane_rows(const op& o, const op_lanes& l, std::size_t first, std::size_t count) {
   const kernel_table<T>& kt = *p_.kernels;
   const std::size_t M = l.max_elements;
@@ -456,8 +452,7 @@ template <typename T> void executor<T>::lane_rows(const op& o, const op_lanes& l
   } else {
     for (std::size_t r = 0; r < count; ++r) {
       cur[r * M + l.zero] = buffers[1][r * M + l.zero] = T(0); // what padding taps read (fuse_lanes)
-      if (l.raw_input >= 0 && ws_.raw[static_cast<std::size_t>(l.raw_input)].x) raw_lanes<1>(o, l, first + r, cur + r * M);
-      else move_in<1>(o, l, first + r, cur + r * M);
+      take_in<1>(o, l, first + r, cur + r * M);
     }
   }
   for (std::size_t i = 0; i < l.steps.size(); ++i) {
@@ -473,9 +468,9 @@ template <typename T> void executor<T>::lane_rows(const op& o, const op_lanes& l
       cur = g.y, ld = g.ldy;
     } else if (s.kind == lane_kind::act) {
       kt.activate(s.act, cur, count, s.out, ld);
-    } else if (l.rows_in_place && s.kind == lane_kind::affine) {
+    } else if (s.kind == lane_kind::affine && s.channels == s.out) { // parameters per element: whole rows
       kt.affine(cur, ld, p_.at(s.bias), p_.at(s.shift), cur, ld, count, n);
-    } else if (l.rows_in_place && s.kind == lane_kind::bias_act) {
+    } else if (s.kind == lane_kind::bias_act && s.channels == s.out) {
       kt.binary(binary_op::add, cur, ld, p_.at(s.bias), 0, cur, ld, count, n);
     } else {
       bool moved = false;
@@ -489,18 +484,28 @@ template <typename T> void executor<T>::lane_rows(const op& o, const op_lanes& l
       for (std::size_t r = 0; r < count; ++r) std::memset(y + r * yblock + o.y.width, 0, (o.y.ld - o.y.width) * sizeof(T));
     return;
   }
-  const bool vector_out = o.y.rpe == 1 && l.out_storage.size() == o.y.width;
-  for (std::size_t r = 0; r < count; ++r) {
-    const T* c = cur + r * ld;
-    T* yr = y + r * yblock;
-    if (vector_out) { // the row as it is
-      std::memcpy(yr, c, o.y.width * sizeof(T));
-      std::memset(yr + o.y.width, 0, (o.y.ld - o.y.width) * sizeof(T));
-    } else {
-      std::memset(yr, 0, yblock * sizeof(T));
-      for (std::size_t e = 0; e < l.out_storage.size(); ++e) yr[l.out_storage[e]] = c[e];
-    }
+  for (std::size_t r = 0; r < count; ++r) put_out(o, l, cur + r * ld, y + r * yblock);
+}
+
+/// One event's input into the one-event or lanes layout: its raw rows
+/// prepared straight from the caller, or its prepared rows moved.
+template <typename T>
+template <std::size_t W>
+void executor<T>::take_in(const op& o, const op_lanes& l, std::size_t first, T* cur) {
+  if (l.raw_input >= 0 && ws_.raw[static_cast<std::size_t>(l.raw_input)].x) raw_lanes<W>(o, l, first, cur);
+  else move_in<W>(o, l, first, cur);
+}
+
+/// One event's output from the one-event layout (`c`) into its block of
+/// o.y (`y`), padding zero.
+template <typename T> void executor<T>::put_out(const op& o, const op_lanes& l, const T* c, T* y) {
+  if (o.y.rpe == 1 && l.out_storage.size() == o.y.width) { // a vector's elements in order: the row as it is
+    std::memcpy(y, c, o.y.width * sizeof(T));
+    std::memset(y + o.y.width, 0, (o.y.ld - o.y.width) * sizeof(T));
+    return;
   }
+  std::memset(y, 0, std::size_t(o.y.rpe) * o.y.ld * sizeof(T));
+  for (std::size_t e = 0; e < l.out_storage.size(); ++e) y[l.out_storage[e]] = c[e];
 }
 
 /// The caller's rows of a fixed-length input, prepared ((x + offset) ·
