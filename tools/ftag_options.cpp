@@ -23,7 +23,7 @@ std::vector<option> ntuple_options() {
       {{"--selection"}, true, "apply this Athena track selection instead of the sequence name's (r22default, ip3d, all, ...)", "NAME"},
       {{"--sort"}, true, "order tracks this way instead of the sequence name's (sd0sort, absSd0sort, ptsort, absD0DescendingSort)", "NAME"},
       precision_option(),
-      {{"--chunk"}, true, "jets read and evaluated at a time, 1 to 1000000 (default 2048)", "N"},
+      {{"--chunk"}, true, "jets read at a time (evaluated at most 128 at a time), 1 to 1000000 (default 2048)", "N"},
       threads_option(),
   };
 }

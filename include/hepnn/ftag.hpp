@@ -134,7 +134,7 @@ struct score_options {
   std::string tracks;
   tagger_options tagger;
   bool float64 = false;
-  std::size_t chunk = 2048; ///< jets evaluated at a time (and read at a time, rounded up to whole stored chunks)
+  std::size_t chunk = 2048; ///< jets read at a time (rounded up to whole stored chunks); evaluated at most 128 at a time
   /// Threads, the calling one included; 0: the cores this process may use
   /// (sched_getaffinity). The scores do not depend on it, nor on `chunk`.
   /// Memory: at most 2 × threads chunks are in flight (read, decoded, evaluated or waiting to be written).

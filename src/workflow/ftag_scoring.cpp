@@ -121,6 +121,12 @@ template <typename T> struct item {
 };
 
 /// A thread's own scratch.
+/// Jets given to the tagger at a time: a DIPS jet's track values, network
+/// inputs and per-track outputs take about 8 kB, so 128 jets stay within a
+/// core's L2 cache between the steps; 2048 at a time (the read size) went
+/// through L3 and scored 2-3 % fewer jets per second.
+constexpr std::size_t evaluation_batch = 128;
+
 struct worker {
   workspace ws;
   h5::chunk_scratch scratch;
@@ -238,9 +244,10 @@ void run(const score_options& o, scoring_info& info, const std::function<void(co
         out += jet_rows.size(c);
       }
     }
-    // evaluated --chunk jets at a time
-    for (std::size_t b = 0; b < it.n; b += chunk) {
-      const std::size_t n = std::min(chunk, it.n - b);
+    // evaluated at most evaluation_batch jets at a time, however many were read
+    const std::size_t batch = std::min(chunk, evaluation_batch);
+    for (std::size_t b = 0; b < it.n; b += batch) {
+      const std::size_t n = std::min(batch, it.n - b);
       wk.jet_values.resize(n * jet_cols.size());
       for (std::size_t j = 0; j < n; ++j)
         for (std::size_t k = 0; k < jet_cols.size(); ++k) wk.jet_values[j * jet_cols.size() + k] = jet_rows.value(b + j, jet_cols[k]);
