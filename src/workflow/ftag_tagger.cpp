@@ -40,6 +40,31 @@ double apply(const recipe& r, const double* fields, const double* jet) {
   return nan;
 }
 
+/// One recipe over a jet's ordered tracks into out[0], out[stride], ...: the
+/// transform is chosen once per recipe and jet, not once per value.
+template <typename T>
+void fill_column(const recipe& r, const double* tracks, std::size_t nt, const std::vector<std::size_t>& order, const double* jet,
+                 T* out, std::size_t stride) {
+  auto each = [&](auto f) {
+    for (std::size_t i = 0; i < order.size(); ++i) out[i * stride] = static_cast<T>(f(tracks + order[i] * nt));
+  };
+  switch (r.kind) {
+  case op::plain: return each([&](const double* t) { return t[r.a]; });
+  case op::abs: return each([&](const double* t) { return std::fabs(t[r.a]); });
+  default: return each([&](const double* t) { return apply(r, t, jet); });
+  }
+}
+
+/// std::lround of a hit count without the libm call: x86's lround gives
+/// LONG_MIN for NaN and for |x| ≥ 2^63, and so does this; the
+/// rest rounds half away from zero (x − trunc(x) is exact).
+long round_count(double x) {
+  if (!(std::fabs(x) < 9223372036854775808.0)) return std::numeric_limits<long>::min();
+  const long t = static_cast<long>(x);
+  const double f = x - static_cast<double>(t);
+  return t + (f >= 0.5 ? 1 : 0) - (f <= -0.5 ? 1 : 0);
+}
+
 /// Fields the caller provides; with an availability list, names resolve against it.
 class field_list {
 public:
@@ -285,7 +310,9 @@ template <typename T> struct basic_tagger<T>::impl {
     if (f_z0 >= 0 && std::fabs(t[f_z0]) >= cut.abs_z0) return false;
     if (f_pix_shared >= 0) {
       // integer division, as the C++ on uint8 counters does
-      const long shared = std::lround(t[f_pix_shared]) + std::lround(t[f_sct_shared]) / 2;
+      // (wrapping like the hardware: NaN counts give LONG_MIN each, and their sum must not be undefined)
+      const long shared = static_cast<long>(static_cast<unsigned long>(round_count(t[f_pix_shared])) +
+                                            static_cast<unsigned long>(round_count(t[f_sct_shared]) / 2));
       if (static_cast<double>(shared) > cut.shared) return false;
     }
     if (f_pix >= 0 && t[f_pix] + t[f_pix_dead] + t[f_sct] + t[f_sct_dead] < cut.si_min) return false;
@@ -362,11 +389,10 @@ void basic_tagger<T>::evaluate_batch(std::size_t n_jets, std::span<const double>
         const double ka = p.key(tracks.data() + a * nt), kb = p.key(tracks.data() + b * nt);
         return ka != kb ? ka > kb : a < b; // descending; ties keep the stored order
       });
-    for (std::size_t t : order) {
-      const double* tf = tracks.data() + t * nt;
-      for (const auto& recipes : p.seq_nodes)
-        for (const auto& r : recipes) in[at++] = static_cast<T>(apply(r, tf, jf));
-    }
+    std::size_t col = 0; // the jet's tracks fill order.size() rows of track_width values, a column at a time
+    for (const auto& recipes : p.seq_nodes)
+      for (const auto& r : recipes) fill_column(r, tracks.data(), nt, order, jf, in.data() + at + col++, p.track_width);
+    at += order.size() * p.track_width;
     seq_offsets[j + 1] = seq_offsets[j] + order.size();
   }
   const std::span<const T* const> scalars(ptrs.data(), ptrs.size());
