@@ -389,10 +389,12 @@ void basic_tagger<T>::evaluate_batch(std::size_t n_jets, std::span<const double>
         const double ka = p.key(tracks.data() + a * nt), kb = p.key(tracks.data() + b * nt);
         return ka != kb ? ka > kb : a < b; // descending; ties keep the stored order
       });
-    std::size_t col = 0; // the jet's tracks fill order.size() rows of track_width values, a column at a time
-    for (const auto& recipes : p.seq_nodes)
-      for (const auto& r : recipes) fill_column(r, tracks.data(), nt, order, jf, in.data() + at + col++, p.track_width);
-    at += order.size() * p.track_width;
+    if (!order.empty()) { // (without tracks `in` may end at `at`: no pointer past it is formed)
+      std::size_t col = 0; // the jet's tracks fill order.size() rows of track_width values, a column at a time
+      for (const auto& recipes : p.seq_nodes)
+        for (const auto& r : recipes) fill_column(r, tracks.data(), nt, order, jf, in.data() + at + col++, p.track_width);
+      at += order.size() * p.track_width;
+    }
     seq_offsets[j + 1] = seq_offsets[j] + order.size();
   }
   const std::span<const T* const> scalars(ptrs.data(), ptrs.size());
