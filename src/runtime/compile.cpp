@@ -928,6 +928,7 @@ template <typename T> std::shared_ptr<const plan<T>> compile(const model& m, con
         prep.scale.push_back(v.scale);
         prep.fallback.push_back(v.default_value.value_or(0.0));
         prep.has_default.push_back(v.default_value.has_value());
+        prep.prepared_default.push_back((prep.fallback.back() + v.offset) * v.scale);
       }
       prep.count = node.variables.size();
       for (std::size_t k = prep.count; k < prep.count * prepare_period; ++k) {

@@ -153,8 +153,14 @@ public:
       if (!special) continue;
       const auto [event, step] = at(r);
       for (std::size_t i = 0; i < pr.count; ++i) {
+        U u;
+        std::memcpy(&u, row + i, sizeof u);
+        if ((u & exponent) != exponent) continue; // a finite input: its prepared value is finite too
         const double x = static_cast<double>(raw(r, i));
-        if (!(x - x == 0.0)) row[i] = static_cast<T>((replace(x, sequence, index, i, event, step) + pr.offset[i]) * pr.scale[i]);
+        if (x - x == 0.0) continue; // finite, only its preparation overflowed: kept as it is
+        row[i] = p_.replace_defaults && pr.has_default[i]
+                     ? static_cast<T>(pr.prepared_default[i]) // (default + offset) · scale, computed at load
+                     : static_cast<T>((replace(x, sequence, index, i, event, step) + pr.offset[i]) * pr.scale[i]);
       }
     }
   }

@@ -266,6 +266,7 @@ struct input_prep {
   std::vector<double> offset, scale;
   std::vector<double> fallback;
   std::vector<std::uint8_t> has_default;
+  std::vector<double> prepared_default; ///< (fallback + offset) · scale, in double as a value is prepared
 };
 
 template <typename T> struct plan {
