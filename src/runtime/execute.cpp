@@ -75,25 +75,26 @@ template <typename T> void executor<T>::sort_events(packing_state& ps) {
   for (std::size_t b = 0; b < n; ++b) len_by_event[b] = ps.len[b];
   bool in_order = true; // already longest first (every fixed-length input): the order stays
   for (std::size_t b = 1; b < n && in_order; ++b) in_order = len_by_event[b - 1] >= len_by_event[b];
-  std::size_t longest = 0;
-  for (std::size_t b = 0; b < n && !in_order; ++b) longest = std::max(longest, len_by_event[b]);
-  if (!in_order && longest < n) {
-    // a counting sort (sequences are short, batches long): the same permutation as the
-    // comparison below, in linear time. ps.rank counts until the ranks are written.
-    std::vector<std::size_t>& first = ps.rank; // first[L]: where events of length L start
-    std::fill(first.begin(), first.begin() + static_cast<std::ptrdiff_t>(longest + 1), std::size_t{0});
-    for (std::size_t b = 0; b < n; ++b) ++first[len_by_event[b]];
-    std::size_t longer = 0;
-    for (std::size_t l = longest + 1; l-- > 0;) {
-      const std::size_t count = first[l];
-      first[l] = longer;
-      longer += count;
+  if (!in_order) {
+    const std::size_t longest = *std::max_element(len_by_event.begin(), len_by_event.begin() + static_cast<std::ptrdiff_t>(n));
+    if (longest < n) {
+      // a counting sort (sequences are short, batches long): the same permutation as the
+      // comparison below, in linear time. ps.rank counts until the ranks are written.
+      std::vector<std::size_t>& first = ps.rank; // first[L]: where events of length L start
+      std::fill(first.begin(), first.begin() + static_cast<std::ptrdiff_t>(longest + 1), std::size_t{0});
+      for (std::size_t b = 0; b < n; ++b) ++first[len_by_event[b]];
+      std::size_t longer = 0;
+      for (std::size_t l = longest + 1; l-- > 0;) {
+        const std::size_t count = first[l];
+        first[l] = longer;
+        longer += count;
+      }
+      for (std::size_t b = 0; b < n; ++b) ps.perm[first[len_by_event[b]]++] = b;
+    } else {
+      std::sort(ps.perm.begin(), ps.perm.end(), [&](std::size_t a, std::size_t b) {
+        return len_by_event[a] != len_by_event[b] ? len_by_event[a] > len_by_event[b] : a < b;
+      });
     }
-    for (std::size_t b = 0; b < n; ++b) ps.perm[first[len_by_event[b]]++] = b;
-  } else if (!in_order) {
-    std::sort(ps.perm.begin(), ps.perm.end(), [&](std::size_t a, std::size_t b) {
-      return len_by_event[a] != len_by_event[b] ? len_by_event[a] > len_by_event[b] : a < b;
-    });
   }
   for (std::size_t j = 0; j < n; ++j) {
     ps.len[j] = len_by_event[ps.perm[j]];

@@ -120,13 +120,13 @@ template <typename T> struct item {
   std::size_t tracks_seen = 0, tracks_used = 0;
 };
 
-/// A thread's own scratch.
 /// Jets given to the tagger at a time: a DIPS jet's track values, network
 /// inputs and per-track outputs take about 8 kB, so 128 jets stay within a
 /// core's L2 cache between the steps; 2048 at a time (the read size) went
 /// through L3 and scored 2-3 % fewer jets per second.
 constexpr std::size_t evaluation_batch = 128;
 
+/// A thread's own scratch.
 struct worker {
   workspace ws;
   h5::chunk_scratch scratch;
