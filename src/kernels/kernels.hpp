@@ -47,6 +47,9 @@ template <typename T> struct gemm_args {
   T* y = nullptr;
   std::size_t ldy = 0;
   bool relu = false;
+  /// At most one vector of outputs: sum over k in interleaved partial sums
+  /// (a dense layer's last, narrow product; see gemm in kernels_impl.cpp).
+  bool split_k = false;
 };
 
 /// Recurrent cell updates on `rows` active events. Gate blocks are `ldu`

@@ -140,7 +140,62 @@ template <typename T, int INIT, bool RELU> void matvec(const gemm_args<T>& a) {
   }
 }
 
+// A layer of at most one vector of outputs (a tagger's last layer: 1-4
+// classes) would leave a single event waiting on one FMA chain k long.
+// With split_k its sum over k runs in four interleaved partial sums, added
+// pairwise at the end; single events (MR = 1) and batches take the same
+// order, so a score still does not depend on the batch size.
+constexpr int split_parts = 4;
+constexpr int mr_split = HEPNN_VBYTES == 64 ? 6 : 3;
+
+template <typename T, int MR, int INIT, bool RELU> inline void narrow_block(const gemm_args<T>& a, std::size_t row) {
+  vec<T> acc[MR][split_parts];
+  for (int r = 0; r < MR; ++r) {
+    if constexpr (INIT == from_c) acc[r][0] = load(a.c + (row + r) * a.ldc);
+    else if constexpr (INIT == from_bias) acc[r][0] = load(a.bias);
+    else acc[r][0] = vec<T>{};
+    for (int s = 1; s < split_parts; ++s) acc[r][s] = vec<T>{};
+  }
+  const T* x = a.x + row * a.ldx;
+  const std::size_t ldx = a.ldx, ldw = a.ldw, K = a.k;
+  std::size_t k = 0;
+  for (; k + split_parts <= K; k += split_parts)
+    for (int s = 0; s < split_parts; ++s) {
+      const vec<T> wv = load(a.w + (k + s) * ldw);
+      for (int r = 0; r < MR; ++r) acc[r][s] += splat(x[r * ldx + k + s]) * wv;
+    }
+  for (int s = 0; k < K; ++k, ++s) {
+    const vec<T> wv = load(a.w + k * ldw);
+    for (int r = 0; r < MR; ++r) acc[r][s] += splat(x[r * ldx + k]) * wv;
+  }
+  for (int r = 0; r < MR; ++r) {
+    vec<T> out = (acc[r][0] + acc[r][1]) + (acc[r][2] + acc[r][3]);
+    if constexpr (RELU) out = out < 0 ? vec<T>{} : out;
+    store(a.y + (row + r) * a.ldy, out);
+  }
+}
+
+template <typename T, int INIT, bool RELU> void narrow(const gemm_args<T>& a) {
+  std::size_t row = 0;
+  for (; row + mr_split <= a.m; row += mr_split) narrow_block<T, mr_split, INIT, RELU>(a, row);
+  switch (a.m - row) {
+  case 1: narrow_block<T, 1, INIT, RELU>(a, row); break;
+  case 2: narrow_block<T, 2, INIT, RELU>(a, row); break;
+  case 3:
+    if constexpr (mr_split > 3) narrow_block<T, 3, INIT, RELU>(a, row);
+    break;
+  case 4:
+    if constexpr (mr_split > 4) narrow_block<T, 4, INIT, RELU>(a, row);
+    break;
+  case 5:
+    if constexpr (mr_split > 5) narrow_block<T, 5, INIT, RELU>(a, row);
+    break;
+  default: break;
+  }
+}
+
 template <typename T, int INIT, bool RELU> void gemm_variant(const gemm_args<T>& a) {
+  if (a.split_k && a.n == lanes<T>) return narrow<T, INIT, RELU>(a);
   if (a.m == 1) return matvec<T, INIT, RELU>(a);
   constexpr std::size_t L = lanes<T>;
   std::size_t nv = a.n / L, col = 0;

@@ -222,6 +222,7 @@ template <typename T> void executor<T>::dense(const op& o, const op_dense& d) {
     g.w = p_.at(d.w), g.ldw = d.ldw, g.n = o.y.ld;
     g.bias = d.has_bias ? p_.at(d.bias) : nullptr;
     g.y = y, g.ldy = o.y.ld, g.relu = d.fused_relu;
+    g.split_k = o.y.ld == p_.kernels->lanes;
     p_.kernels->gemm(g);
   } else {
     copy_rows(x, o.x.ld, y, o.y.ld, n, o.y.ld);
