@@ -50,6 +50,13 @@ template <typename T> struct gemm_args {
   /// At most one vector of outputs: sum over k in interleaved partial sums
   /// (a dense layer's last, narrow product; see gemm in kernels_impl.cpp).
   bool split_k = false;
+  /// Optional second product added after the first, in the same
+  /// accumulators: y = init + x·w + x2·w2 (a recurrent step's input and
+  /// state products in one pass). Not with split_k.
+  const T* x2 = nullptr;
+  std::size_t ldx2 = 0, k2 = 0;
+  const T* w2 = nullptr;
+  std::size_t ldw2 = 0;
 };
 
 /// Recurrent cell updates on `rows` active events. Gate blocks are `ldu`

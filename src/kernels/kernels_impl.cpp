@@ -59,6 +59,19 @@ inline void micro(const gemm_args<T>& a, std::size_t row, std::size_t col) {
       for (int v = 0; v < NV; ++v) acc[r][v] += xb * wv[v];
     }
   }
+  if (a.x2) {
+    const T* x2 = a.x2 + row * a.ldx2;
+    const T* w2 = a.w2 + col;
+    const std::size_t ldx2 = a.ldx2, ldw2 = a.ldw2, K2 = a.k2;
+    for (std::size_t k = 0; k < K2; ++k) {
+      vec<T> wv[NV];
+      for (int v = 0; v < NV; ++v) wv[v] = load(w2 + k * ldw2 + v * L);
+      for (int r = 0; r < MR; ++r) {
+        const vec<T> xb = splat(x2[r * ldx2 + k]);
+        for (int v = 0; v < NV; ++v) acc[r][v] += xb * wv[v];
+      }
+    }
+  }
   T* y = a.y + row * a.ldy + col;
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) {
@@ -112,6 +125,11 @@ template <typename T, int NV, int INIT, bool RELU> inline void matvec_block(cons
     const vec<T> xb = splat(x[k]);
     for (int v = 0; v < NV; ++v) acc[0][v] += xb * load(w + k * ldw + v * L);
   }
+  if (a.x2)
+    for (std::size_t k2 = 0; k2 < a.k2; ++k2) {
+      const vec<T> xb = splat(a.x2[k2]);
+      for (int v = 0; v < NV; ++v) acc[0][v] += xb * load(a.w2 + col + k2 * a.ldw2 + v * L);
+    }
   for (int v = 0; v < NV; ++v) {
     vec<T> out = acc[0][v];
     for (int u = 1; u < U; ++u) out += acc[u][v];

@@ -12,6 +12,9 @@ namespace hepnn::detail {
 namespace {
 
 constexpr std::size_t align64(std::size_t n) { return round_up(n, 64); }
+/// From this many events on, a recurrent step takes its input product
+/// with its state product (executor::recurrent).
+constexpr std::size_t fused_step_events = 2;
 
 template <typename T> void copy_rows(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t rows, std::size_t n) {
   if (x == y && ldx == ldy) return;
@@ -300,11 +303,19 @@ template <typename T> void executor<T>::recurrent(const op& o, const op_recurren
   T* rh = c + n_ev * ldu;
   const std::uint8_t* mask = xv.mask >= 0 ? ws_.mask_ptr[xv.mask] : nullptr;
 
-  gemm_args<T> g;
-  g.x = rows(o.in[0]), g.ldx = xv.ld, g.m = ps.rows, g.k = r.n_in;
-  g.w = p_.at(r.w), g.ldw = width, g.n = width, g.bias = p_.at(r.bias);
-  g.y = xp, g.ldy = width;
-  p_.kernels->gemm(g);
+  // Many events: each step computes bias + x·W + h·U in one product, so the
+  // input projections never go through memory (for a batch they outgrow
+  // L2 and came back from L3). One event reuses W best up front, over all
+  // its steps. Both sum in the same order: the results are the same bits.
+  const bool fused = n_ev >= fused_step_events && !r.go_backwards && r.kind != rnn_kind::gru;
+  const T* xin = rows(o.in[0]);
+  if (!fused) {
+    gemm_args<T> g;
+    g.x = xin, g.ldx = xv.ld, g.m = ps.rows, g.k = r.n_in;
+    g.w = p_.at(r.w), g.ldw = width, g.n = width, g.bias = p_.at(r.bias);
+    g.y = xp, g.ldy = width;
+    p_.kernels->gemm(g);
+  }
   std::fill(h, h + n_ev * ldu, T(0));
   std::fill(c, c + n_ev * ldu, T(0));
 
@@ -326,9 +337,13 @@ template <typename T> void executor<T>::recurrent(const op& o, const op_recurren
     }
     gemm_args<T> s;
     s.x = h, s.ldx = ldu, s.m = n, s.k = r.units, s.w = p_.at(r.u);
+    if (fused) {
+      s.x = xin + ps.offset[t] * xv.ld, s.ldx = xv.ld, s.k = r.n_in, s.w = p_.at(r.w), s.bias = p_.at(r.bias);
+      s.x2 = h, s.ldx2 = ldu, s.k2 = r.units, s.w2 = p_.at(r.u), s.ldw2 = r.kind == rnn_kind::lstm ? width : ldu;
+    }
     switch (r.kind) {
     case rnn_kind::lstm: {
-      s.ldw = width, s.n = width, s.c = xrow, s.ldc = width, s.y = m, s.ldy = width;
+      s.ldw = width, s.n = width, s.c = fused ? nullptr : xrow, s.ldc = width, s.y = m, s.ldy = width;
       p_.kernels->gemm(s);
       lstm_args<T> a;
       a.z = m, a.ldz = width, a.h = h, a.c = c, a.lds = ldu, a.rows = n, a.units = r.units, a.ldu = ldu;
@@ -357,7 +372,7 @@ template <typename T> void executor<T>::recurrent(const op& o, const op_recurren
       break;
     }
     case rnn_kind::simple:
-      s.ldw = ldu, s.n = ldu, s.c = xrow, s.ldc = width, s.y = m, s.ldy = ldu;
+      s.ldw = ldu, s.n = ldu, s.c = fused ? nullptr : xrow, s.ldc = width, s.y = m, s.ldy = ldu;
       p_.kernels->gemm(s);
       p_.kernels->rnn_cell(r.act, m, ldu, h, ldu, n, r.units, keep);
       break;
