@@ -59,10 +59,8 @@ inline vec<float> vfloor(vec<float> x) {
 // for e^r on |r| ≤ ln2/2 (Cephes-style coefficients); about 1 ulp. Below
 // e^-86 the result is 0: the last binades before it would be subnormal,
 // and subnormal results cost a microcode assist of ~100 cycles on x86.
-inline vec<float> vexp(vec<float> x) {
-  const vec<float> lo = splat(-86.0f);
-  vec<float> in = x;
-  x = vmin(vmax(x, lo), splat(88.7228391117f));
+// e^x on x already within [-86, 88.72] and not NaN (the guards are vexp's).
+inline vec<float> vexp_in_range(vec<float> x) {
   vec<float> n = vfloor(x * 1.44269504088896341f + 0.5f);
   vec<float> r = x - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
@@ -73,15 +71,24 @@ inline vec<float> vexp(vec<float> x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * (r * r) + r + 1.0f;
+#if HEPNN_VBYTES == 64 && defined(__AVX512F__)
+  return _mm512_maskz_scalef_ps(0xffff, p, n); // p·2^n exactly, n = 128 included; one instruction
+#else
   // 2^n built in the exponent field; n = 128 (x near the top) is split as 2·2^127
   ivec<float> ni = __builtin_convertvector(n, ivec<float>);
   ivec<float> big = ni > 127;
   ni = big ? ni - 1 : ni;
   vec<float> scale = (vec<float>)((ni + 127) << 23);
   p = p * scale;
-  p = big ? p * 2.0f : p;
-  p = in < lo ? splat(0.0f) : p;
-  return in == in ? p : in; // NaN stays NaN
+  return big ? p * 2.0f : p;
+#endif
+}
+
+inline vec<float> vexp(vec<float> x) {
+  const vec<float> lo = splat(-86.0f);
+  vec<float> p = vexp_in_range(vmin(vmax(x, lo), splat(88.7228391117f)));
+  p = x < lo ? splat(0.0f) : p;
+  return x == x ? p : x; // NaN stays NaN
 }
 
 // 1/x for float32: the hardware estimate refined by one Newton step
@@ -123,8 +130,9 @@ inline vec<float> vtanh(vec<float> x) {
 }
 
 // sigmoid with lwtnn's clamp to exactly 0 / 1 outside ±30.
+// Beyond ±30 the result is replaced, so e^-x needs none of vexp's guards.
 inline vec<float> vsigmoid(vec<float> x) {
-  vec<float> y = vrecip(1.0f + vexp(-x));
+  vec<float> y = vrecip(1.0f + vexp_in_range(vmin(vmax(-x, splat(-30.0f)), splat(30.0f))));
   y = x < -30.0f ? splat(0.0f) : y;
   y = x > 30.0f ? splat(1.0f) : y;
   return x == x ? y : x;
