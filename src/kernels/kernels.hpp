@@ -59,6 +59,28 @@ template <typename T> struct gemm_args {
   std::size_t ldw2 = 0;
 };
 
+/// One LSTM step in one pass (kernel_table::lstm_step): for a vector of
+/// units at a time, the four gates' pre-activations z = init + x·w + h·u
+/// stay in registers and the cell follows, so z is never stored. init is
+/// xp's rows, or the bias when x is given. The state is read from `h` and
+/// written to `h_next`, another buffer: a later block of units of the same
+/// rows still reads the old state. A masked row copies its h; c stays.
+template <typename T> struct lstm_step_args {
+  const T* xp = nullptr; ///< [rows × 4·ldu] input projections, or null
+  std::size_t ldxp = 0;
+  const T* x = nullptr; ///< [rows × k] inputs (when xp is null)
+  std::size_t ldx = 0, k = 0;
+  const T* w = nullptr;    ///< [k × 4·ldu]
+  const T* bias = nullptr; ///< [4·ldu]
+  const T* u = nullptr;    ///< [units × 4·ldu]
+  const T* h = nullptr;    ///< [rows × ldu] each, h and h_next
+  T* h_next = nullptr;
+  T* c = nullptr;
+  std::size_t rows = 0, units = 0, ldu = 0;
+  act_params act, inner;
+  const std::uint8_t* keep = nullptr;
+};
+
 /// Recurrent cell updates on `rows` active events. Gate blocks are `ldu`
 /// apart in z / xp / m rows; `keep` (one byte per row, or null) marks the
 /// steps that are not masked: a masked step leaves the state unchanged.
@@ -191,6 +213,9 @@ template <typename T> struct kernel_table {
   /// In place on rows × n (n real columns, row stride ld).
   void (*activate)(const act_params&, T* y, std::size_t rows, std::size_t n, std::size_t ld);
   void (*lstm_cell)(const lstm_args<T>&);
+  /// false, writing nothing, where it does not apply (float64; gates other
+  /// than sigmoid or hard_sigmoid with tanh): then gemm + lstm_cell.
+  bool (*lstm_step)(const lstm_step_args<T>&);
   /// reset_after: the whole update from xp and m.
   void (*gru_after)(const gru_args<T>&);
   /// reset_before, first half: z and r into m (activated), r ⊙ h into rh.

@@ -491,6 +491,103 @@ template <typename T> void lstm_cell(const lstm_args<T>& a) {
   }
 }
 
+// lstm_step: MR rows × the four gates of one vector of units. Sums run in
+// the order of gemm (init, then x·w, then h·u, each k ascending) and the
+// cell is lstm_cell_fused's, so the results are the same bits as the
+// two-pass step.
+constexpr int mr_lstm = HEPNN_VBYTES == 64 ? 6 : 2;
+
+// CB vectors of units at a time: a few rows (a single event) need several
+// blocks' chains in flight to cover the FMA latency.
+template <typename T, int MR, int CB, bool FROM_X, activation_function Inner>
+inline void lstm_tile(const lstm_step_args<T>& a, std::size_t row, std::size_t col) {
+  using A = activation_function;
+  constexpr std::size_t L = lanes<T>;
+  constexpr int G = 4 * CB; // gate g of block b: column g·ldu + col + b·L
+  const std::size_t ldu = a.ldu, width = 4 * ldu;
+  std::size_t off[G];
+  for (int b = 0; b < CB; ++b)
+    for (int g = 0; g < 4; ++g) off[b * 4 + g] = g * ldu + col + b * L;
+  vec<T> acc[MR][G];
+  for (int r = 0; r < MR; ++r)
+    for (int g = 0; g < G; ++g) acc[r][g] = FROM_X ? load(a.bias + off[g]) : load(a.xp + (row + r) * a.ldxp + off[g]);
+  if constexpr (FROM_X)
+    for (std::size_t k = 0; k < a.k; ++k) {
+      vec<T> wv[G];
+      for (int g = 0; g < G; ++g) wv[g] = load(a.w + k * width + off[g]);
+      for (int r = 0; r < MR; ++r) {
+        const vec<T> xb = splat(a.x[(row + r) * a.ldx + k]);
+        for (int g = 0; g < G; ++g) acc[r][g] += xb * wv[g];
+      }
+    }
+  for (std::size_t j = 0; j < a.units; ++j) {
+    vec<T> wv[G];
+    for (int g = 0; g < G; ++g) wv[g] = load(a.u + j * width + off[g]);
+    for (int r = 0; r < MR; ++r) {
+      const vec<T> hb = splat(a.h[(row + r) * ldu + j]);
+      for (int g = 0; g < G; ++g) acc[r][g] += hb * wv[g];
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int b = 0; b < CB; ++b) {
+      const std::size_t at = (row + r) * ldu + col + b * L;
+      if (a.keep && !a.keep[row + r]) {
+        store(a.h_next + at, load(a.h + at));
+        continue;
+      }
+      const vec<T>* z = acc[r] + 4 * b;
+      const vec<T> in = apply_vec<T, Inner>(a.inner, z[0]);
+      const vec<T> forget = apply_vec<T, Inner>(a.inner, z[1]);
+      const vec<T> cand = apply_vec<T, A::tanh>(a.act, z[2]);
+      const vec<T> out = apply_vec<T, Inner>(a.inner, z[3]);
+      const vec<T> cn = forget * load(a.c + at) + in * cand;
+      store(a.c + at, cn);
+      store(a.h_next + at, out * apply_vec<T, A::tanh>(a.act, cn));
+    }
+}
+
+template <typename T, int MR, bool FROM_X, activation_function Inner>
+inline void lstm_rows(const lstm_step_args<T>& a, std::size_t row) {
+  constexpr std::size_t L = lanes<T>;
+  constexpr int CB = MR <= 3 ? 2 : 1;
+  const std::size_t u = round_up(a.units, L);
+  std::size_t col = 0;
+  for (; col + CB * L <= u; col += CB * L) lstm_tile<T, MR, CB, FROM_X, Inner>(a, row, col);
+  if constexpr (CB > 1)
+    if (col < u) lstm_tile<T, MR, 1, FROM_X, Inner>(a, row, col);
+}
+
+template <typename T, bool FROM_X, activation_function Inner> void lstm_step_with(const lstm_step_args<T>& a) {
+  std::size_t row = 0;
+  for (; row + mr_lstm <= a.rows; row += mr_lstm) lstm_rows<T, mr_lstm, FROM_X, Inner>(a, row);
+  switch (a.rows - row) {
+  case 1: lstm_rows<T, 1, FROM_X, Inner>(a, row); break;
+  case 2:
+    if constexpr (mr_lstm > 2) lstm_rows<T, 2, FROM_X, Inner>(a, row);
+    break;
+  case 3: lstm_rows<T, 3, FROM_X, Inner>(a, row); break;
+  case 4: lstm_rows<T, 4, FROM_X, Inner>(a, row); break;
+  case 5: lstm_rows<T, 5, FROM_X, Inner>(a, row); break;
+  default: break;
+  }
+}
+
+template <typename T> bool lstm_step(const lstm_step_args<T>& a) {
+  using A = activation_function;
+  if constexpr (!std::is_same_v<T, float>) return false;
+  else {
+    if (a.act.function != A::tanh) return false;
+    const bool from_x = a.xp == nullptr;
+    if (a.inner.function == A::sigmoid)
+      from_x ? lstm_step_with<T, true, A::sigmoid>(a) : lstm_step_with<T, false, A::sigmoid>(a);
+    else if (a.inner.function == A::hard_sigmoid)
+      from_x ? lstm_step_with<T, true, A::hard_sigmoid>(a) : lstm_step_with<T, false, A::hard_sigmoid>(a);
+    else
+      return false;
+    return true;
+  }
+}
+
 /// z and r pre-activations: m[0..2·ldu) += xp[0..2·ldu), then the gate function.
 template <typename T> void gru_zr(const gru_args<T>& a) {
   constexpr std::size_t L = lanes<T>;
@@ -817,7 +914,7 @@ template <typename T> void attention(const attention_args<T>& a) {
 #include "kernels/windows_impl.hpp"
 
 template <typename T> constexpr kernel_table<T> make_table() {
-  return {HEPNN_ISA_NAME, &gemm<T>,     &activate<T>, &lstm_cell<T>, &gru_after<T>, &gru_gates<T>,
+  return {HEPNN_ISA_NAME, &gemm<T>,     &activate<T>, &lstm_cell<T>, &lstm_step<T>, &gru_after<T>, &gru_gates<T>,
           &gru_blend<T>,  &rnn_cell<T>, &binary<T>,   &affine<T>,    &prepare<T>,  &attention<T>,
           &window_lanes<T>, &window_event<T>, &lane_map<T>, &lane_load<T>, &window_pool<T>, &lane_prepare<T>, &lane_store<T>, lanes<T>};
 }

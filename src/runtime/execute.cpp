@@ -321,7 +321,8 @@ template <typename T> void executor<T>::recurrent(const op& o, const op_recurren
 
   const bool store_sequence = p_.values[o.out].slot >= 0 && (!wanted_ || (*wanted_)[o.out]);
   T* y = store_sequence ? rows(o.out) : nullptr;
-  for (std::size_t t = 0; t < ps.steps; ++t) {
+  std::size_t active = n_ev; // rows active in the step before
+  for (std::size_t t = 0; t < ps.steps; active = ps.count[t], ++t) {
     const std::size_t n = ps.count[t];
     const T* xrow = xp + ps.offset[t] * width;
     const std::uint8_t* keep = mask ? mask + ps.offset[t] : nullptr;
@@ -343,6 +344,17 @@ template <typename T> void executor<T>::recurrent(const op& o, const op_recurren
     }
     switch (r.kind) {
     case rnn_kind::lstm: {
+      lstm_step_args<T> st;
+      if (fused) st.x = s.x, st.ldx = s.ldx, st.k = s.k, st.w = s.w, st.bias = s.bias;
+      else st.xp = xrow, st.ldxp = width;
+      st.u = p_.at(r.u), st.h = h, st.h_next = rh, st.c = c;
+      st.rows = n, st.units = r.units, st.ldu = ldu, st.act = r.act, st.inner = r.inner, st.keep = keep;
+      if (p_.kernels->lstm_step(st)) {
+        // rows that stopped before this step keep their last state in both buffers
+        std::memcpy(rh + n * ldu, h + n * ldu, (active - n) * ldu * sizeof(T));
+        std::swap(h, rh);
+        break;
+      }
       s.ldw = width, s.n = width, s.c = fused ? nullptr : xrow, s.ldc = width, s.y = m, s.ldy = width;
       p_.kernels->gemm(s);
       lstm_args<T> a;
