@@ -167,6 +167,11 @@ void basic_network<T>::evaluate(const binding& b, std::span<const T* const> scal
   for (std::size_t k = 0; k < b.sequences_.size(); ++k) {
     const auto& s = b.sequences_[k];
     const T* src = sequences[s.node].values;
+    if (s.in_order) { // whole runs of steps through the prepare kernel, as for a batch
+      const std::size_t origin = 0;
+      ex.gather_sequence_rows(k, src, &origin, s.stride);
+      continue;
+    }
     ex.gather_sequence(k, [&](std::size_t, std::size_t t, std::size_t i) { return src[t * s.stride + s.columns[i]]; });
   }
   ex.run(&b.needed_ops_, &b.wanted_values_);
