@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <new>
 #include <spawn.h>
 #include <string>
 #include <sys/wait.h>
@@ -36,6 +37,16 @@ extern char** environ;
 namespace {
 
 namespace fs = std::filesystem;
+
+/// 64-byte aligned storage for the read measurement.
+template <typename T> struct aligned_allocator {
+  using value_type = T;
+  aligned_allocator() = default;
+  template <typename U> aligned_allocator(const aligned_allocator<U>&) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64})); }
+  void deallocate(T* p, std::size_t) { ::operator delete(p, std::align_val_t{64}); }
+  bool operator==(const aligned_allocator&) const { return true; }
+};
 using hepnn::detail::event_batch;
 using hepnn::detail::json_event;
 
@@ -90,6 +101,60 @@ double measure_fma_peak() {
   const bool avx512 = __builtin_cpu_supports("avx512f");
   for (int r = 0; r < 7; ++r)
     best = std::max(best, avx512 ? fma_peak_avx512(20'000'000) : fma_peak_avx2(20'000'000));
+#endif
+  return best;
+}
+
+// ---- reading weights from L2 ----------------------------------------------
+// A single event reads every weight once; a network whose weights outgrow
+// L1 (48 KB here) cannot be evaluated faster than they stream in from L2.
+// This times a plain read of that many bytes (8 independent sums, nothing
+// else), the floor that the single-event MLP's figure is set against.
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) float read_avx512(const float* p, std::size_t n) {
+  __m512 a[8];
+  for (auto& v : a) v = _mm512_setzero_ps();
+  for (std::size_t i = 0; i + 128 <= n; i += 128)
+    for (int j = 0; j < 8; ++j) a[j] = _mm512_add_ps(a[j], _mm512_load_ps(p + i + 16 * j));
+  for (int j = 1; j < 8; ++j) a[0] = _mm512_add_ps(a[0], a[j]);
+  alignas(64) float t[16];
+  _mm512_store_ps(t, a[0]); // not _mm512_reduce_add_ps: GCC 12's header warns in it
+  float s = 0;
+  for (float v : t) s += v;
+  return s;
+}
+__attribute__((target("avx2"))) float read_avx2(const float* p, std::size_t n) {
+  __m256 a[8];
+  for (auto& v : a) v = _mm256_setzero_ps();
+  for (std::size_t i = 0; i + 64 <= n; i += 64)
+    for (int j = 0; j < 8; ++j) a[j] = _mm256_add_ps(a[j], _mm256_load_ps(p + i + 8 * j));
+  for (int j = 1; j < 8; ++j) a[0] = _mm256_add_ps(a[0], a[j]);
+  alignas(32) float t[8];
+  _mm256_store_ps(t, a[0]);
+  float s = 0;
+  for (float v : t) s += v;
+  return s;
+}
+#endif
+
+/// Nanoseconds to read `bytes` (a multiple of 512) that sit in L2: the
+/// best pass of many, the buffer read again and again.
+double measure_read_ns(std::size_t bytes) {
+  double best = 0;
+#if defined(__x86_64__)
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  const std::size_t n = bytes / sizeof(float);
+  std::vector<float, aligned_allocator<float>> buf(n, 1e-3f);
+  best = 1e30;
+  for (int r = 0; r < 30; ++r) {
+    constexpr int passes = 2000;
+    float sink = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    for (int k = 0; k < passes; ++k) sink += avx512 ? read_avx512(buf.data(), n) : read_avx2(buf.data(), n);
+    auto t1 = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(sink);
+    best = std::min(best, std::chrono::duration<double, std::nano>(t1 - t0).count() / passes);
+  }
 #endif
   return best;
 }
@@ -341,6 +406,10 @@ int main(int argc, char** argv) {
   }
   fma_peak_gflops = measure_fma_peak();
   std::printf("float32 FMA peak of this core: %.1f GFLOP/s\n", fma_peak_gflops);
+  // the MLP 66 -> 5x100 -> 4 below: 47,000 float32 weights, rounded up to 512 bytes
+  constexpr std::size_t mlp_weight_bytes = (47000 * sizeof(float) + 511) / 512 * 512;
+  std::printf("reading %zu bytes from L2 (the single-event MLP's weights): %.0f ns\n", mlp_weight_bytes,
+              measure_read_ns(mlp_weight_bytes));
 
   const auto ltd = shared() / "lwtnn-test-data";
   const auto zoo = shared() / "zoo";
