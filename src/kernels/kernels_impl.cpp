@@ -38,6 +38,22 @@ constexpr int mr_for(int nv) {
 
 enum init_mode { from_zero, from_bias, from_c };
 
+/// acc[r][v] += Σ_k x[r·ldx + k] · w[k·ldw + v·L], k ascending: one product
+/// segment of a tile (gemm_args' x·w, then x2·w2 in the same accumulators).
+template <typename T, int MR, int NV>
+inline void accumulate(vec<T> (&acc)[MR][NV], const T* x, std::size_t ldx, const T* w, std::size_t ldw, std::size_t K) {
+  constexpr std::size_t L = lanes<T>;
+  for (std::size_t k = 0; k < K; ++k) {
+    vec<T> wv[NV];
+    for (int v = 0; v < NV; ++v) wv[v] = load(w + k * ldw + v * L);
+    for (int r = 0; r < MR; ++r) {
+      const vec<T> xb = splat(x[r * ldx + k]);
+      for (int v = 0; v < NV; ++v) acc[r][v] += xb * wv[v];
+    }
+  }
+}
+
+/// MR rows × NV vectors.
 template <typename T, int MR, int NV, int INIT, bool RELU>
 inline void micro(const gemm_args<T>& a, std::size_t row, std::size_t col) {
   constexpr std::size_t L = lanes<T>;
@@ -48,30 +64,8 @@ inline void micro(const gemm_args<T>& a, std::size_t row, std::size_t col) {
       else if constexpr (INIT == from_bias) acc[r][v] = load(a.bias + col + v * L);
       else acc[r][v] = vec<T>{};
     }
-  const T* x = a.x + row * a.ldx;
-  const T* w = a.w + col;
-  const std::size_t ldx = a.ldx, ldw = a.ldw, K = a.k;
-  for (std::size_t k = 0; k < K; ++k) {
-    vec<T> wv[NV];
-    for (int v = 0; v < NV; ++v) wv[v] = load(w + k * ldw + v * L);
-    for (int r = 0; r < MR; ++r) {
-      const vec<T> xb = splat(x[r * ldx + k]);
-      for (int v = 0; v < NV; ++v) acc[r][v] += xb * wv[v];
-    }
-  }
-  if (a.x2) {
-    const T* x2 = a.x2 + row * a.ldx2;
-    const T* w2 = a.w2 + col;
-    const std::size_t ldx2 = a.ldx2, ldw2 = a.ldw2, K2 = a.k2;
-    for (std::size_t k = 0; k < K2; ++k) {
-      vec<T> wv[NV];
-      for (int v = 0; v < NV; ++v) wv[v] = load(w2 + k * ldw2 + v * L);
-      for (int r = 0; r < MR; ++r) {
-        const vec<T> xb = splat(x2[r * ldx2 + k]);
-        for (int v = 0; v < NV; ++v) acc[r][v] += xb * wv[v];
-      }
-    }
-  }
+  accumulate<T, MR, NV>(acc, a.x + row * a.ldx, a.ldx, a.w + col, a.ldw, a.k);
+  if (a.x2) accumulate<T, MR, NV>(acc, a.x2 + row * a.ldx2, a.ldx2, a.w2 + col, a.ldw2, a.k2);
   T* y = a.y + row * a.ldy + col;
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) {
@@ -81,65 +75,60 @@ inline void micro(const gemm_args<T>& a, std::size_t row, std::size_t col) {
     }
 }
 
-// Rows go in blocks of nearly equal size (15 rows: 5 + 5 + 5, not
-// 6 + 6 + 3): a short last block spends a whole pass of weight loads on few
-// FMAs, which shows when there are few rows (a jet's tracks).
-template <typename T, int NV, int INIT, bool RELU> void panel(const gemm_args<T>& a, std::size_t col) {
-  constexpr std::size_t MR = mr_for(NV);
-  const std::size_t blocks = (a.m + MR - 1) / MR, base = a.m / blocks, extra = a.m % blocks;
-  std::size_t row = 0;
-  for (std::size_t b = 0; b < blocks; ++b) {
+/// f.template operator()<R>(row) for R == rows (1 ≤ rows ≤ MR).
+template <int MR, int R = 1, class F> inline void with_rows(std::size_t rows, std::size_t row, F& f) {
+  if constexpr (R <= MR) {
+    if (rows == R) return f.template operator()<R>(row);
+    with_rows<MR, R + 1>(rows, row, f);
+  }
+}
+
+/// Rows [0, m) in blocks of at most MR, of nearly equal size (15 rows:
+/// 5 + 5 + 5, not 6 + 6 + 3): a short last block spends a whole pass of
+/// weight loads on few FMAs, which shows when there are few rows (a jet's
+/// tracks). Each row's sums do not depend on its block.
+template <int MR, class F> inline void row_blocks(std::size_t m, F&& f) {
+  if (m == 0) return;
+  const std::size_t blocks = (m + MR - 1) / MR, base = m / blocks, extra = m % blocks;
+  for (std::size_t b = 0, row = 0; b < blocks; ++b) {
     const std::size_t rows = base + (b < extra ? 1 : 0);
-    switch (rows) {
-#define HEPNN_ROWS(n)                                                                                                 \
-  case n:                                                                                                             \
-    if constexpr (n <= MR) micro<T, n, NV, INIT, RELU>(a, row, col);                                                  \
-    break;
-      HEPNN_ROWS(1) HEPNN_ROWS(2) HEPNN_ROWS(3) HEPNN_ROWS(4) HEPNN_ROWS(5) HEPNN_ROWS(6) HEPNN_ROWS(7) HEPNN_ROWS(8)
-      HEPNN_ROWS(9) HEPNN_ROWS(10) HEPNN_ROWS(11) HEPNN_ROWS(12)
-#undef HEPNN_ROWS
-    default: break;
-    }
+    with_rows<MR>(rows, row, f);
     row += rows;
   }
 }
 
-// One row: a streaming matrix-vector product. It sums over k in the same
-// order as the batch kernel (one accumulator per output vector), so a score
-// does not depend on how many events were evaluated with it; splitting k
-// into partial sums would hide FMA latency for narrow layers but round
-// differently.
+template <typename T, int NV, int INIT, bool RELU> void panel(const gemm_args<T>& a, std::size_t col) {
+  row_blocks<mr_for(NV)>(a.m, [&]<int R>(std::size_t row) { micro<T, R, NV, INIT, RELU>(a, row, col); });
+}
+
+/// acc[v] += Σ_k x[k] · w[k·ldw + v·L], k ascending (one row's segment;
+/// each weight vector is used once, straight from memory).
+template <typename T, int NV>
+inline void accumulate_row(vec<T> (&acc)[NV], const T* x, const T* w, std::size_t ldw, std::size_t K) {
+  constexpr std::size_t L = lanes<T>;
+  for (std::size_t k = 0; k < K; ++k) {
+    const vec<T> xb = splat(x[k]);
+    for (int v = 0; v < NV; ++v) acc[v] += xb * load(w + k * ldw + v * L);
+  }
+}
+
+// One row: a streaming matrix-vector product, up to 8 vectors per block.
+// It sums over k in the batch tile's order (one accumulator per output
+// vector), so a score does not depend on how many events were evaluated
+// with it. (micro<1, NV> sums the same but loads each row of weights into
+// registers first: 7 % slower on the single-event MLP.)
 template <typename T, int NV, int INIT, bool RELU> inline void matvec_block(const gemm_args<T>& a, std::size_t col) {
   constexpr std::size_t L = lanes<T>;
-  constexpr int U = 1;
-  vec<T> acc[U][NV];
+  vec<T> acc[NV];
   for (int v = 0; v < NV; ++v) {
-    if constexpr (INIT == from_c) acc[0][v] = load(a.c + col + v * L);
-    else if constexpr (INIT == from_bias) acc[0][v] = load(a.bias + col + v * L);
-    else acc[0][v] = vec<T>{};
-    for (int u = 1; u < U; ++u) acc[u][v] = vec<T>{};
+    if constexpr (INIT == from_c) acc[v] = load(a.c + col + v * L);
+    else if constexpr (INIT == from_bias) acc[v] = load(a.bias + col + v * L);
+    else acc[v] = vec<T>{};
   }
-  const T* w = a.w + col;
-  const T* x = a.x;
-  const std::size_t ldw = a.ldw, K = a.k;
-  std::size_t k = 0;
-  for (; k + U <= K; k += U)
-    for (int u = 0; u < U; ++u) {
-      const vec<T> xb = splat(x[k + u]);
-      for (int v = 0; v < NV; ++v) acc[u][v] += xb * load(w + (k + u) * ldw + v * L);
-    }
-  for (; k < K; ++k) {
-    const vec<T> xb = splat(x[k]);
-    for (int v = 0; v < NV; ++v) acc[0][v] += xb * load(w + k * ldw + v * L);
-  }
-  if (a.x2)
-    for (std::size_t k2 = 0; k2 < a.k2; ++k2) {
-      const vec<T> xb = splat(a.x2[k2]);
-      for (int v = 0; v < NV; ++v) acc[0][v] += xb * load(a.w2 + col + k2 * a.ldw2 + v * L);
-    }
+  accumulate_row<T, NV>(acc, a.x, a.w + col, a.ldw, a.k);
+  if (a.x2) accumulate_row<T, NV>(acc, a.x2, a.w2 + col, a.ldw2, a.k2);
   for (int v = 0; v < NV; ++v) {
-    vec<T> out = acc[0][v];
-    for (int u = 1; u < U; ++u) out += acc[u][v];
+    vec<T> out = acc[v];
     if constexpr (RELU) out = out < 0 ? vec<T>{} : out;
     store(a.y + col + v * L, out);
   }
@@ -201,22 +190,7 @@ template <typename T, int MR, int INIT, bool RELU> inline void narrow_block(cons
 }
 
 template <typename T, int INIT, bool RELU> void narrow(const gemm_args<T>& a) {
-  std::size_t row = 0;
-  for (; row + mr_split <= a.m; row += mr_split) narrow_block<T, mr_split, INIT, RELU>(a, row);
-  switch (a.m - row) {
-  case 1: narrow_block<T, 1, INIT, RELU>(a, row); break;
-  case 2: narrow_block<T, 2, INIT, RELU>(a, row); break;
-  case 3:
-    if constexpr (mr_split > 3) narrow_block<T, 3, INIT, RELU>(a, row);
-    break;
-  case 4:
-    if constexpr (mr_split > 4) narrow_block<T, 4, INIT, RELU>(a, row);
-    break;
-  case 5:
-    if constexpr (mr_split > 5) narrow_block<T, 5, INIT, RELU>(a, row);
-    break;
-  default: break;
-  }
+  row_blocks<mr_split>(a.m, [&]<int R>(std::size_t row) { narrow_block<T, R, INIT, RELU>(a, row); });
 }
 
 template <typename T, int INIT, bool RELU> void gemm_variant(const gemm_args<T>& a) {
@@ -518,23 +492,18 @@ inline void lstm_tile(const lstm_step_args<T>& a, std::size_t row, std::size_t c
   vec<T> acc[MR][G];
   for (int r = 0; r < MR; ++r)
     for (int g = 0; g < G; ++g) acc[r][g] = FROM_X ? load(a.bias + off[g]) : load(a.xp + (row + r) * a.ldxp + off[g]);
-  if constexpr (FROM_X)
-    for (std::size_t k = 0; k < a.k; ++k) {
+  auto product = [&](const T* x, std::size_t ldx, const T* w, std::size_t K) { // acc += x·w, k ascending
+    for (std::size_t k = 0; k < K; ++k) {
       vec<T> wv[G];
-      for (int g = 0; g < G; ++g) wv[g] = load(a.w + k * width + off[g]);
+      for (int g = 0; g < G; ++g) wv[g] = load(w + k * width + off[g]);
       for (int r = 0; r < MR; ++r) {
-        const vec<T> xb = splat(a.x[(row + r) * a.ldx + k]);
+        const vec<T> xb = splat(x[(row + r) * ldx + k]);
         for (int g = 0; g < G; ++g) acc[r][g] += xb * wv[g];
       }
     }
-  for (std::size_t j = 0; j < a.units; ++j) {
-    vec<T> wv[G];
-    for (int g = 0; g < G; ++g) wv[g] = load(a.u + j * width + off[g]);
-    for (int r = 0; r < MR; ++r) {
-      const vec<T> hb = splat(a.h[(row + r) * ldu + j]);
-      for (int g = 0; g < G; ++g) acc[r][g] += hb * wv[g];
-    }
-  }
+  };
+  if constexpr (FROM_X) product(a.x, a.ldx, a.w, a.k);
+  product(a.h, ldu, a.u, a.units);
   for (int r = 0; r < MR; ++r)
     for (int b = 0; b < CB; ++b) {
       const std::size_t at = (row + r) * ldu + col + b * L;
@@ -565,18 +534,7 @@ inline void lstm_rows(const lstm_step_args<T>& a, std::size_t row) {
 }
 
 template <typename T, bool FROM_X, activation_function Inner> void lstm_step_with(const lstm_step_args<T>& a) {
-  std::size_t row = 0;
-  for (; row + mr_lstm <= a.rows; row += mr_lstm) lstm_rows<T, mr_lstm, FROM_X, Inner>(a, row);
-  switch (a.rows - row) {
-  case 1: lstm_rows<T, 1, FROM_X, Inner>(a, row); break;
-  case 2:
-    if constexpr (mr_lstm > 2) lstm_rows<T, 2, FROM_X, Inner>(a, row);
-    break;
-  case 3: lstm_rows<T, 3, FROM_X, Inner>(a, row); break;
-  case 4: lstm_rows<T, 4, FROM_X, Inner>(a, row); break;
-  case 5: lstm_rows<T, 5, FROM_X, Inner>(a, row); break;
-  default: break;
-  }
+  row_blocks<mr_lstm>(a.rows, [&]<int R>(std::size_t row) { lstm_rows<T, R, FROM_X, Inner>(a, row); });
 }
 
 template <typename T> bool lstm_step(const lstm_step_args<T>& a) {

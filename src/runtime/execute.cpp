@@ -340,7 +340,7 @@ template <typename T> void executor<T>::recurrent(const op& o, const op_recurren
     s.x = h, s.ldx = ldu, s.m = n, s.k = r.units, s.w = p_.at(r.u);
     if (fused) {
       s.x = xin + ps.offset[t] * xv.ld, s.ldx = xv.ld, s.k = r.n_in, s.w = p_.at(r.w), s.bias = p_.at(r.bias);
-      s.x2 = h, s.ldx2 = ldu, s.k2 = r.units, s.w2 = p_.at(r.u), s.ldw2 = r.kind == rnn_kind::lstm ? width : ldu;
+      s.x2 = h, s.ldx2 = ldu, s.k2 = r.units, s.w2 = p_.at(r.u), s.ldw2 = width; // U's rows (gates · ldu)
     }
     switch (r.kind) {
     case rnn_kind::lstm: {
