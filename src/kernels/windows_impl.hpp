@@ -118,48 +118,57 @@ template <typename T, int PB> inline void window_positions(const window_args<T>&
 
 /// Filters [f, f + FB) of position p for G groups of events: G x vectors
 /// and FB broadcast weights per tap feed G · FB accumulators. Per lane the
-/// same operations in the same order as window_block.
-template <typename T, int G, int FB> inline void window_group_block(const window_args<T>& a, std::size_t p, std::size_t f) {
+/// same operations in the same order as window_block. BLOCKS: the weights
+/// come repacked in the order they stream (a.w_blocks); else a plain w row
+/// is read FB at a time. (One loop per case: with both in one body the
+/// compiler parked the 24 accumulators on the stack before choosing.)
+template <typename T, int G, int FB, bool BLOCKS>
+inline void window_group_block(const window_args<T>& a, std::size_t p, std::size_t f) {
   constexpr std::size_t L = lanes<T>;
-  const std::size_t gs = a.group_stride;
+  // locals: the stores to y could alias `a`, which would otherwise be re-read
+  const std::size_t gs = a.group_stride, k = a.k;
+  const bool relu = a.relu;
+  const std::int32_t* idx = a.index + p * k;
+  const T* x = a.x;
+  const T* w = BLOCKS ? a.w_blocks + f * k : a.w + f;
+  const std::size_t ldw = BLOCKS ? FB : a.ldw;
+  T* y = a.y + (p * a.filters + f) * L;
   vec<T> acc[G][FB];
-  for (int g = 0; g < G; ++g)
-    for (int j = 0; j < FB; ++j) acc[g][j] = a.bias ? splat(a.bias[f + j]) : vec<T>{};
-  const std::int32_t* idx = a.index + p * a.k;
-  // repacked weights stream in order; a plain w row is read FB at a time
-  const T* w = a.w_blocks ? a.w_blocks + f * a.k : a.w + f;
-  const std::size_t ldw = a.w_blocks ? FB : a.ldw;
-  for (std::size_t q = 0; q < a.k; ++q) {
-    const T* xq = a.x + static_cast<std::size_t>(idx[q]) * L;
+  for (int j = 0; j < FB; ++j) acc[0][j] = a.bias ? splat(a.bias[f + j]) : vec<T>{};
+  for (int g = 1; g < G; ++g)
+    for (int j = 0; j < FB; ++j) acc[g][j] = acc[0][j];
+  // k ≥ 1 (a window has taps): a loop that runs at least once keeps the
+  // accumulators in registers; with a zero-trip path GCC parks them on the stack
+  std::size_t q = 0;
+  do {
+    const T* xq = x + static_cast<std::size_t>(idx[q]) * L;
     vec<T> xv[G];
     for (int g = 0; g < G; ++g) xv[g] = load(xq + g * gs);
     for (int j = 0; j < FB; ++j) {
       const vec<T> wb = splat(w[q * ldw + j]);
       for (int g = 0; g < G; ++g) acc[g][j] = madd<T>(wb, xv[g], acc[g][j]);
     }
-  }
-  for (int g = 0; g < G; ++g) {
-    T* y = a.y + g * gs + (p * a.filters + f) * L;
+  } while (++q < k);
+  for (int g = 0; g < G; ++g)
     for (int j = 0; j < FB; ++j) {
       vec<T> out = acc[g][j];
-      if (a.relu) out = out < 0 ? vec<T>{} : out;
-      store(y + j * L, out);
+      if (relu) out = out < 0 ? vec<T>{} : out;
+      store(y + g * gs + j * L, out);
     }
-  }
 }
 
 /// Four groups: 6 filters at a time (24 accumulators, 4 x vectors and a
 /// broadcast within the 32 AVX-512 registers).
-template <typename T> void window_groups4(const window_args<T>& a) {
+template <typename T, bool BLOCKS> void window_groups4(const window_args<T>& a) {
   for (std::size_t p = 0; p < a.positions; ++p) {
     std::size_t f = 0;
-    for (; f + 6 <= a.filters; f += 6) window_group_block<T, 4, 6>(a, p, f);
+    for (; f + 6 <= a.filters; f += 6) window_group_block<T, 4, 6, BLOCKS>(a, p, f);
     switch (a.filters - f) {
-    case 5: window_group_block<T, 4, 5>(a, p, f); break;
-    case 4: window_group_block<T, 4, 4>(a, p, f); break;
-    case 3: window_group_block<T, 4, 3>(a, p, f); break;
-    case 2: window_group_block<T, 4, 2>(a, p, f); break;
-    case 1: window_group_block<T, 4, 1>(a, p, f); break;
+    case 5: window_group_block<T, 4, 5, BLOCKS>(a, p, f); break;
+    case 4: window_group_block<T, 4, 4, BLOCKS>(a, p, f); break;
+    case 3: window_group_block<T, 4, 3, BLOCKS>(a, p, f); break;
+    case 2: window_group_block<T, 4, 2, BLOCKS>(a, p, f); break;
+    case 1: window_group_block<T, 4, 1, BLOCKS>(a, p, f); break;
     default: break;
     }
   }
@@ -167,7 +176,7 @@ template <typename T> void window_groups4(const window_args<T>& a) {
 
 template <typename T> void window_lanes(const window_args<T>& a) {
   if (a.groups > 1) {
-    if (HEPNN_VBYTES == 64 && a.groups == 4) return window_groups4(a);
+    if (HEPNN_VBYTES == 64 && a.groups == 4) return a.w_blocks ? window_groups4<T, true>(a) : window_groups4<T, false>(a);
     window_args<T> one = a;
     one.groups = 1;
     for (std::size_t g = 0; g < a.groups; ++g, one.x += a.group_stride, one.y += a.group_stride) window_lanes(one);
