@@ -152,10 +152,15 @@ template <typename T> struct window_args {
   /// elements of T apart in x and in y (every step of the block at once:
   /// each weight broadcast then serves several vectors of events)
   std::size_t groups = 1, group_stride = 0;
-  /// groups: w repacked for them, or null: blocks of 6 filters (the last
-  /// one narrower), each k × its width, one after another
+  /// groups: w repacked for them, or null: blocks of lane_block_filters
+  /// filters (the last one narrower), each k × its width, one after another
   const T* w_blocks = nullptr;
 };
+
+/// The lane engine's dense steps on AVX-512: lane_groups blocks of events
+/// at a time, lane_block_filters filters per block of repacked weights
+/// (their product is the accumulator count, within the 32 registers).
+constexpr std::size_t lane_groups = 4, lane_block_filters = 6;
 
 /// The element-wise steps of the lane engine, in the same two layouts as
 /// window_args (`lanes`: one event per vector lane; otherwise one event,

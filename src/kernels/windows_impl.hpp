@@ -157,26 +157,28 @@ inline void window_group_block(const window_args<T>& a, std::size_t p, std::size
     }
 }
 
-/// Four groups: 6 filters at a time (24 accumulators, 4 x vectors and a
-/// broadcast within the 32 AVX-512 registers).
-template <typename T, bool BLOCKS> void window_groups4(const window_args<T>& a) {
+/// The last block of a position: its rest < FB filters.
+template <typename T, int G, int FB, bool BLOCKS>
+inline void window_group_rest(const window_args<T>& a, std::size_t p, std::size_t f, std::size_t rest) {
+  if constexpr (FB > 1) {
+    if (rest == FB - 1) return window_group_block<T, G, FB - 1, BLOCKS>(a, p, f);
+    window_group_rest<T, G, FB - 1, BLOCKS>(a, p, f, rest);
+  }
+}
+
+/// lane_groups groups, lane_block_filters filters at a time.
+template <typename T, bool BLOCKS> void window_groups(const window_args<T>& a) {
+  constexpr int G = static_cast<int>(lane_groups), FB = static_cast<int>(lane_block_filters);
   for (std::size_t p = 0; p < a.positions; ++p) {
     std::size_t f = 0;
-    for (; f + 6 <= a.filters; f += 6) window_group_block<T, 4, 6, BLOCKS>(a, p, f);
-    switch (a.filters - f) {
-    case 5: window_group_block<T, 4, 5, BLOCKS>(a, p, f); break;
-    case 4: window_group_block<T, 4, 4, BLOCKS>(a, p, f); break;
-    case 3: window_group_block<T, 4, 3, BLOCKS>(a, p, f); break;
-    case 2: window_group_block<T, 4, 2, BLOCKS>(a, p, f); break;
-    case 1: window_group_block<T, 4, 1, BLOCKS>(a, p, f); break;
-    default: break;
-    }
+    for (; f + FB <= a.filters; f += FB) window_group_block<T, G, FB, BLOCKS>(a, p, f);
+    if (f < a.filters) window_group_rest<T, G, FB, BLOCKS>(a, p, f, a.filters - f);
   }
 }
 
 template <typename T> void window_lanes(const window_args<T>& a) {
   if (a.groups > 1) {
-    if (HEPNN_VBYTES == 64 && a.groups == 4) return a.w_blocks ? window_groups4<T, true>(a) : window_groups4<T, false>(a);
+    if (HEPNN_VBYTES == 64 && a.groups == lane_groups) return a.w_blocks ? window_groups<T, true>(a) : window_groups<T, false>(a);
     window_args<T> one = a;
     one.groups = 1;
     for (std::size_t g = 0; g < a.groups; ++g, one.x += a.group_stride, one.y += a.group_stride) window_lanes(one);

@@ -161,13 +161,13 @@ constexpr std::size_t max_group_bytes = std::size_t(256) << 10;
 
 std::size_t lane_scratch(const op_lanes& l, std::size_t lanes) { return 2 * l.groups * l.max_elements * lanes + lanes; }
 
-/// A dense step's weights in the order window_groups4 streams them: blocks
-/// of 6 filters, k × 6 each.
+/// A dense step's weights in the order window_groups streams them: blocks
+/// of lane_block_filters filters, k × that many each.
 template <typename T> std::size_t repack_blocks(std::vector<T>& arena, const lane_step& s) {
   const std::size_t off = round_up(arena.size(), row_align<T>);
   arena.resize(off + s.k * s.filters, T(0));
-  for (std::size_t f = 0; f < s.filters; f += 6) {
-    const std::size_t width = std::min<std::size_t>(6, s.filters - f);
+  for (std::size_t f = 0; f < s.filters; f += lane_block_filters) {
+    const std::size_t width = std::min<std::size_t>(lane_block_filters, s.filters - f);
     for (std::size_t q = 0; q < s.k; ++q)
       for (std::size_t j = 0; j < width; ++j) arena[off + f * s.k + q * width + j] = arena[s.w + q * s.ldw + f + j];
   }
@@ -263,8 +263,8 @@ template <typename T> void fuse_lanes(plan<T>& p, std::vector<T>& arena) {
     l.zero = zero;
     l.max_elements = round_up(zero + 1, row_align<T>);
     l.sequence_rows = rows;
-    if (dense_chain && 2 * 4 * l.max_elements * p.kernels->lanes * sizeof(T) <= max_group_bytes) {
-      l.groups = 4;
+    if (dense_chain && 2 * lane_groups * l.max_elements * p.kernels->lanes * sizeof(T) <= max_group_bytes) {
+      l.groups = lane_groups;
       for (lane_step& s : l.steps)
         if (s.kind == lane_kind::window && s.dense) s.w_blocks = repack_blocks(arena, s);
     } else if (dense_chain) {
