@@ -81,6 +81,23 @@ template <typename T> struct lstm_step_args {
   const std::uint8_t* keep = nullptr;
 };
 
+/// One event's LSTM over all its steps (kernel_table::lstm_sequence): the
+/// steps of lstm_step with one row, back to back in one call, without the
+/// executor's work between steps.
+template <typename T> struct lstm_sequence_args {
+  const T* xp = nullptr; ///< [steps × 4·ldu] input projections (bias included)
+  std::size_t ldxp = 0, steps = 0;
+  const T* u = nullptr; ///< [units × 4·ldu]
+  std::size_t units = 0, ldu = 0;
+  T* h = nullptr;     ///< state, in and out
+  T* c = nullptr;     ///< cell, in and out
+  T* spare = nullptr; ///< ldu values: the state being written takes turns with h
+  T* y = nullptr;     ///< [steps × ldu] every step's state, or null
+  bool zero_masked = false; ///< y of a masked step is zeros (else the kept state)
+  const std::uint8_t* keep = nullptr; ///< per step, or null
+  act_params act, inner;
+};
+
 /// Recurrent cell updates on `rows` active events. Gate blocks are `ldu`
 /// apart in z / xp / m rows; `keep` (one byte per row, or null) marks the
 /// steps that are not masked: a masked step leaves the state unchanged.
@@ -221,6 +238,8 @@ template <typename T> struct kernel_table {
   /// false, writing nothing, where it does not apply (float64; gates other
   /// than sigmoid or hard_sigmoid with tanh): then gemm + lstm_cell.
   bool (*lstm_step)(const lstm_step_args<T>&);
+  /// false, writing nothing, where lstm_step would be.
+  bool (*lstm_sequence)(const lstm_sequence_args<T>&);
   /// reset_after: the whole update from xp and m.
   void (*gru_after)(const gru_args<T>&);
   /// reset_before, first half: z and r into m (activated), r ⊙ h into rh.

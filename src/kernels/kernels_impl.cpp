@@ -553,6 +553,37 @@ template <typename T> bool lstm_step(const lstm_step_args<T>& a) {
   }
 }
 
+template <typename T, activation_function Inner> void lstm_sequence_with(const lstm_sequence_args<T>& a) {
+  lstm_step_args<T> st;
+  st.u = a.u, st.c = a.c, st.rows = 1, st.units = a.units, st.ldu = a.ldu, st.act = a.act, st.inner = a.inner;
+  st.ldxp = a.ldxp;
+  T* cur = a.h;
+  T* next = a.spare;
+  for (std::size_t t = 0; t < a.steps; ++t) {
+    st.xp = a.xp + t * a.ldxp, st.h = cur, st.h_next = next, st.keep = a.keep ? a.keep + t : nullptr;
+    lstm_rows<T, 1, false, Inner>(st, 0);
+    if (a.y) { // whole vectors (ldu is), not a call to memcpy
+      T* row = a.y + t * a.ldu;
+      const bool zero = a.zero_masked && st.keep && !*st.keep;
+      for (std::size_t i = 0; i < a.ldu; i += lanes<T>) store(row + i, zero ? vec<T>{} : load(next + i));
+    }
+    std::swap(cur, next);
+  }
+  if (cur != a.h) std::memcpy(a.h, cur, a.ldu * sizeof(T));
+}
+
+template <typename T> bool lstm_sequence(const lstm_sequence_args<T>& a) {
+  using A = activation_function;
+  if constexpr (!std::is_same_v<T, float>) return false;
+  else {
+    if (a.act.function != A::tanh) return false;
+    if (a.inner.function == A::sigmoid) lstm_sequence_with<T, A::sigmoid>(a);
+    else if (a.inner.function == A::hard_sigmoid) lstm_sequence_with<T, A::hard_sigmoid>(a);
+    else return false;
+    return true;
+  }
+}
+
 /// z and r pre-activations: m[0..2·ldu) += xp[0..2·ldu), then the gate function.
 template <typename T> void gru_zr(const gru_args<T>& a) {
   constexpr std::size_t L = lanes<T>;
@@ -879,7 +910,7 @@ template <typename T> void attention(const attention_args<T>& a) {
 #include "kernels/windows_impl.hpp"
 
 template <typename T> constexpr kernel_table<T> make_table() {
-  return {HEPNN_ISA_NAME, &gemm<T>,     &activate<T>, &lstm_cell<T>, &lstm_step<T>, &gru_after<T>, &gru_gates<T>,
+  return {HEPNN_ISA_NAME, &gemm<T>,     &activate<T>, &lstm_cell<T>, &lstm_step<T>, &lstm_sequence<T>, &gru_after<T>, &gru_gates<T>,
           &gru_blend<T>,  &rnn_cell<T>, &binary<T>,   &affine<T>,    &prepare<T>,  &attention<T>,
           &window_lanes<T>, &window_event<T>, &lane_map<T>, &lane_load<T>, &window_pool<T>, &lane_prepare<T>, &lane_store<T>, lanes<T>};
 }

@@ -321,6 +321,19 @@ template <typename T> void executor<T>::recurrent(const op& o, const op_recurren
 
   const bool store_sequence = p_.values[o.out].slot >= 0 && (!wanted_ || (*wanted_)[o.out]);
   T* y = store_sequence ? rows(o.out) : nullptr;
+  auto final_state = [&] {
+    if (r.final_value < 0 || p_.values[r.final_value].slot < 0) return;
+    T* out = rows(r.final_value);
+    for (std::size_t j = 0; j < n_ev; ++j) std::memcpy(out + ps.perm[j] * ldu, h + j * ldu, ldu * sizeof(T));
+  };
+  if (n_ev == 1 && !fused && !r.go_backwards && r.kind == rnn_kind::lstm) {
+    // one event: its rows are its steps in order (offset[t] = t)
+    lstm_sequence_args<T> q;
+    q.xp = xp, q.ldxp = width, q.steps = ps.steps, q.u = p_.at(r.u), q.units = r.units, q.ldu = ldu;
+    q.h = h, q.c = c, q.spare = rh, q.y = y, q.zero_masked = r.zero_masked, q.keep = mask;
+    q.act = r.act, q.inner = r.inner;
+    if (p_.kernels->lstm_sequence(q)) return final_state();
+  }
   std::size_t active = n_ev; // rows active in the step before
   for (std::size_t t = 0; t < ps.steps; active = ps.count[t], ++t) {
     const std::size_t n = ps.count[t];
@@ -403,10 +416,7 @@ template <typename T> void executor<T>::recurrent(const op& o, const op_recurren
           if (!keep[j]) std::fill(y + (ps.offset[t] + j) * ldu, y + (ps.offset[t] + j + 1) * ldu, T(0));
     }
   }
-  if (r.final_value >= 0 && p_.values[r.final_value].slot >= 0) {
-    T* out = rows(r.final_value);
-    for (std::size_t j = 0; j < n_ev; ++j) std::memcpy(out + ps.perm[j] * ldu, h + j * ldu, ldu * sizeof(T));
-  }
+  final_state();
 }
 
 template <typename T> void executor<T>::conv1d(const op& o, const op_conv1d& cv) {

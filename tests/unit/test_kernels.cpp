@@ -206,6 +206,51 @@ TEST(kernels, lstm_cell_every_isa) {
   for (std::size_t i = 0; i < kernel_count<double>(); ++i) check_lstm(kernels_at<double>(i), 1e-14);
 }
 
+/// lstm_sequence against lstm_step taken a step at a time, bit for bit:
+/// outputs, masked steps (zeros or the kept state) and the final state.
+TEST(kernels, lstm_sequence_is_its_steps_every_isa) {
+  const std::size_t units = 20, ldu = padded<float>(units), steps = 7;
+  const std::uint8_t keep[steps] = {1, 1, 0, 1, 0, 0, 1};
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> u(-1, 1);
+  auto xp = aligned_rows<float>(steps, 4 * ldu), w = aligned_rows<float>(units, 4 * ldu);
+  for (auto& v : xp) v = u(rng);
+  for (auto& v : w) v = u(rng) * 0.3f;
+  for (std::size_t i = 0; i < kernel_count<float>(); ++i) {
+    const auto& k = kernels_at<float>(i);
+    for (bool zero_masked : {false, true}) {
+      // step by step: the reference
+      auto h = aligned_rows<float>(1, ldu), h2 = aligned_rows<float>(1, ldu), c = aligned_rows<float>(1, ldu);
+      auto y = aligned_rows<float>(steps, ldu);
+      lstm_step_args<float> st;
+      st.u = w.data(), st.c = c.data(), st.rows = 1, st.units = units, st.ldu = ldu, st.ldxp = 4 * ldu;
+      st.act = {A::tanh, 0, 0, 0}, st.inner = {A::sigmoid, 0, 0, 0};
+      for (std::size_t t = 0; t < steps; ++t) {
+        st.xp = xp.data() + t * 4 * ldu, st.h = h.data(), st.h_next = h2.data(), st.keep = keep + t;
+        ASSERT_TRUE(k.lstm_step(st)) << k.isa;
+        std::swap(h, h2);
+        for (std::size_t j = 0; j < ldu; ++j) y[t * ldu + j] = zero_masked && !keep[t] ? 0.0f : h[j];
+      }
+      // all steps in one call
+      auto qh = aligned_rows<float>(1, ldu), qs = aligned_rows<float>(1, ldu), qc = aligned_rows<float>(1, ldu);
+      auto qy = aligned_rows<float>(steps, ldu);
+      std::fill(qy.begin(), qy.end(), 7.0f);
+      lstm_sequence_args<float> q;
+      q.xp = xp.data(), q.ldxp = 4 * ldu, q.steps = steps, q.u = w.data(), q.units = units, q.ldu = ldu;
+      q.h = qh.data(), q.c = qc.data(), q.spare = qs.data(), q.y = qy.data(), q.zero_masked = zero_masked, q.keep = keep;
+      q.act = st.act, q.inner = st.inner;
+      ASSERT_TRUE(k.lstm_sequence(q)) << k.isa;
+      for (std::size_t j = 0; j < steps * ldu; ++j) ASSERT_EQ(qy[j], y[j]) << k.isa << " step " << j / ldu << " unit " << j % ldu;
+      for (std::size_t j = 0; j < units; ++j) {
+        EXPECT_EQ(qh[j], h[j]) << k.isa << " final h " << j;
+        EXPECT_EQ(qc[j], c[j]) << k.isa << " final c " << j;
+      }
+    }
+  }
+  lstm_sequence_args<double> q; // float64 keeps the general step
+  EXPECT_FALSE(kernels_at<double>(0).lstm_sequence(q));
+}
+
 TEST(kernels, prepare_flags_non_finite_values) {
   for (std::size_t i = 0; i < kernel_count<float>(); ++i) {
     const auto& k = kernels_at<float>(i);
