@@ -43,14 +43,15 @@ enum init_mode { from_zero, from_bias, from_c };
 template <typename T, int MR, int NV>
 inline void accumulate(vec<T> (&acc)[MR][NV], const T* x, std::size_t ldx, const T* w, std::size_t ldw, std::size_t K) {
   constexpr std::size_t L = lanes<T>;
-  for (std::size_t k = 0; k < K; ++k) {
+  std::size_t k = 0;
+  do { // K ≥ 1: with a zero-trip path GCC keeps acc on the stack around the loop
     vec<T> wv[NV];
     for (int v = 0; v < NV; ++v) wv[v] = load(w + k * ldw + v * L);
     for (int r = 0; r < MR; ++r) {
       const vec<T> xb = splat(x[r * ldx + k]);
       for (int v = 0; v < NV; ++v) acc[r][v] += xb * wv[v];
     }
-  }
+  } while (++k < K);
 }
 
 /// MR rows × NV vectors.
@@ -64,15 +65,21 @@ inline void micro(const gemm_args<T>& a, std::size_t row, std::size_t col) {
       else if constexpr (INIT == from_bias) acc[r][v] = load(a.bias + col + v * L);
       else acc[r][v] = vec<T>{};
     }
-  accumulate<T, MR, NV>(acc, a.x + row * a.ldx, a.ldx, a.w + col, a.ldw, a.k);
-  if (a.x2) accumulate<T, MR, NV>(acc, a.x2 + row * a.ldx2, a.ldx2, a.w2 + col, a.ldw2, a.k2);
   T* y = a.y + row * a.ldy + col;
-  for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) {
-      vec<T> out = acc[r][v];
-      if constexpr (RELU) out = out < 0 ? vec<T>{} : out;
-      store(y + r * a.ldy + v * L, out);
-    }
+  const std::size_t ldy = a.ldy;
+  auto finish = [&] {
+    for (int r = 0; r < MR; ++r)
+      for (int v = 0; v < NV; ++v) {
+        vec<T> out = acc[r][v];
+        if constexpr (RELU) out = out < 0 ? vec<T>{} : out;
+        store(y + r * ldy + v * L, out);
+      }
+  };
+  // each path to its own stores: where they joined, GCC kept acc on the stack
+  accumulate<T, MR, NV>(acc, a.x + row * a.ldx, a.ldx, a.w + col, a.ldw, a.k);
+  if (!a.x2) return finish();
+  accumulate<T, MR, NV>(acc, a.x2 + row * a.ldx2, a.ldx2, a.w2 + col, a.ldw2, a.k2);
+  finish();
 }
 
 /// f.template operator()<R>(row) for R == rows (1 ≤ rows ≤ MR).
@@ -220,6 +227,21 @@ template <typename T, int INIT, bool RELU> void gemm_variant(const gemm_args<T>&
 
 template <typename T> void gemm(const gemm_args<T>& a) {
   if (a.m == 0 || a.n == 0) return;
+  if (a.k == 0 || (a.x2 && a.k2 == 0)) { // the tiles sum at least one term per segment
+    gemm_args<T> b = a;
+    if (a.k2 == 0) b.x2 = nullptr;
+    if (a.k == 0 && b.x2) {
+      b.x = a.x2, b.ldx = a.ldx2, b.k = a.k2, b.w = a.w2, b.ldw = a.ldw2, b.x2 = nullptr;
+      return gemm(b);
+    }
+    if (a.k > 0) return gemm(b);
+    for (std::size_t r = 0; r < a.m; ++r) // no terms at all: y = c, the bias or zero
+      for (std::size_t i = 0; i < a.n; ++i) {
+        T v = a.c ? a.c[r * a.ldc + i] : a.bias ? a.bias[i] : T(0);
+        a.y[r * a.ldy + i] = a.relu && v < 0 ? T(0) : v;
+      }
+    return;
+  }
   if (a.c) return a.relu ? gemm_variant<T, from_c, true>(a) : gemm_variant<T, from_c, false>(a);
   if (a.bias) return a.relu ? gemm_variant<T, from_bias, true>(a) : gemm_variant<T, from_bias, false>(a);
   return a.relu ? gemm_variant<T, from_zero, true>(a) : gemm_variant<T, from_zero, false>(a);
