@@ -113,10 +113,11 @@ template <typename T, int NV, int INIT, bool RELU> void panel(const gemm_args<T>
 template <typename T, int NV>
 inline void accumulate_row(vec<T> (&acc)[NV], const T* x, const T* w, std::size_t ldw, std::size_t K) {
   constexpr std::size_t L = lanes<T>;
-  for (std::size_t k = 0; k < K; ++k) {
+  std::size_t k = 0;
+  do { // K ≥ 1 (see accumulate)
     const vec<T> xb = splat(x[k]);
     for (int v = 0; v < NV; ++v) acc[v] += xb * load(w + k * ldw + v * L);
-  }
+  } while (++k < K);
 }
 
 // One row: a streaming matrix-vector product, up to 8 vectors per block.
@@ -132,13 +133,18 @@ template <typename T, int NV, int INIT, bool RELU> inline void matvec_block(cons
     else if constexpr (INIT == from_bias) acc[v] = load(a.bias + col + v * L);
     else acc[v] = vec<T>{};
   }
-  accumulate_row<T, NV>(acc, a.x, a.w + col, a.ldw, a.k);
-  if (a.x2) accumulate_row<T, NV>(acc, a.x2, a.w2 + col, a.ldw2, a.k2);
-  for (int v = 0; v < NV; ++v) {
-    vec<T> out = acc[v];
-    if constexpr (RELU) out = out < 0 ? vec<T>{} : out;
-    store(a.y + col + v * L, out);
-  }
+  T* y = a.y + col;
+  auto finish = [&] {
+    for (int v = 0; v < NV; ++v) {
+      vec<T> out = acc[v];
+      if constexpr (RELU) out = out < 0 ? vec<T>{} : out;
+      store(y + v * L, out);
+    }
+  };
+  accumulate_row<T, NV>(acc, a.x, a.w + col, a.ldw, a.k); // (each exit its own stores: see micro)
+  if (!a.x2) return finish();
+  accumulate_row<T, NV>(acc, a.x2, a.w2 + col, a.ldw2, a.k2);
+  finish();
 }
 
 template <typename T, int INIT, bool RELU> void matvec(const gemm_args<T>& a) {
