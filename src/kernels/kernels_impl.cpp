@@ -521,14 +521,15 @@ inline void lstm_tile(const lstm_step_args<T>& a, std::size_t row, std::size_t c
   for (int r = 0; r < MR; ++r)
     for (int g = 0; g < G; ++g) acc[r][g] = FROM_X ? load(a.bias + off[g]) : load(a.xp + (row + r) * a.ldxp + off[g]);
   auto product = [&](const T* x, std::size_t ldx, const T* w, std::size_t K) { // acc += x·w, k ascending
-    for (std::size_t k = 0; k < K; ++k) {
+    std::size_t k = 0;
+    do { // K ≥ 1 (lstm_step declines otherwise; see accumulate)
       vec<T> wv[G];
       for (int g = 0; g < G; ++g) wv[g] = load(w + k * width + off[g]);
       for (int r = 0; r < MR; ++r) {
         const vec<T> xb = splat(x[(row + r) * ldx + k]);
         for (int g = 0; g < G; ++g) acc[r][g] += xb * wv[g];
       }
-    }
+    } while (++k < K);
   };
   if constexpr (FROM_X) product(a.x, a.ldx, a.w, a.k);
   product(a.h, ldu, a.u, a.units);
@@ -569,7 +570,7 @@ template <typename T> bool lstm_step(const lstm_step_args<T>& a) {
   using A = activation_function;
   if constexpr (!std::is_same_v<T, float>) return false;
   else {
-    if (a.act.function != A::tanh) return false;
+    if (a.act.function != A::tanh || a.units == 0 || (!a.xp && a.k == 0)) return false;
     const bool from_x = a.xp == nullptr;
     if (a.inner.function == A::sigmoid)
       from_x ? lstm_step_with<T, true, A::sigmoid>(a) : lstm_step_with<T, false, A::sigmoid>(a);
@@ -604,7 +605,7 @@ template <typename T> bool lstm_sequence(const lstm_sequence_args<T>& a) {
   using A = activation_function;
   if constexpr (!std::is_same_v<T, float>) return false;
   else {
-    if (a.act.function != A::tanh) return false;
+    if (a.act.function != A::tanh || a.units == 0) return false;
     if (a.inner.function == A::sigmoid) lstm_sequence_with<T, A::sigmoid>(a);
     else if (a.inner.function == A::hard_sigmoid) lstm_sequence_with<T, A::hard_sigmoid>(a);
     else return false;
