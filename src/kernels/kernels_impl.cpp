@@ -233,17 +233,21 @@ template <typename T, int INIT, bool RELU> void gemm_variant(const gemm_args<T>&
 
 template <typename T> void gemm(const gemm_args<T>& a) {
   if (a.m == 0 || a.n == 0) return;
-  if (a.k == 0 || (a.x2 && a.k2 == 0)) { // the tiles sum at least one term per segment
+  // the tiles sum at least one term per segment: empty segments go first
+  if (a.x2 && a.k2 == 0) {
     gemm_args<T> b = a;
-    if (a.k2 == 0) b.x2 = nullptr;
-    if (a.k == 0 && b.x2) {
+    b.x2 = nullptr;
+    return gemm(b);
+  }
+  if (a.k == 0) {
+    if (a.x2) {
+      gemm_args<T> b = a;
       b.x = a.x2, b.ldx = a.ldx2, b.k = a.k2, b.w = a.w2, b.ldw = a.ldw2, b.x2 = nullptr;
       return gemm(b);
     }
-    if (a.k > 0) return gemm(b);
     for (std::size_t r = 0; r < a.m; ++r) // no terms at all: y = c, the bias or zero
       for (std::size_t i = 0; i < a.n; ++i) {
-        T v = a.c ? a.c[r * a.ldc + i] : a.bias ? a.bias[i] : T(0);
+        const T v = a.c ? a.c[r * a.ldc + i] : a.bias ? a.bias[i] : T(0);
         a.y[r * a.ldy + i] = a.relu && v < 0 ? T(0) : v;
       }
     return;
@@ -566,20 +570,26 @@ template <typename T, bool FROM_X, activation_function Inner> void lstm_step_wit
   row_blocks<mr_lstm>(a.rows, [&]<int R>(std::size_t row) { lstm_rows<T, R, FROM_X, Inner>(a, row); });
 }
 
-template <typename T> bool lstm_step(const lstm_step_args<T>& a) {
+/// f.template operator()<Inner>() where the fused LSTM kernels apply
+/// (float32; tanh with sigmoid or hard_sigmoid gates; a layer with units):
+/// true. Elsewhere false, calling nothing: the caller takes gemm + lstm_cell.
+template <typename T, class F> bool with_lstm_gates(const act_params& act, const act_params& inner, std::size_t units, F&& f) {
   using A = activation_function;
   if constexpr (!std::is_same_v<T, float>) return false;
   else {
-    if (a.act.function != A::tanh || a.units == 0 || (!a.xp && a.k == 0)) return false;
-    const bool from_x = a.xp == nullptr;
-    if (a.inner.function == A::sigmoid)
-      from_x ? lstm_step_with<T, true, A::sigmoid>(a) : lstm_step_with<T, false, A::sigmoid>(a);
-    else if (a.inner.function == A::hard_sigmoid)
-      from_x ? lstm_step_with<T, true, A::hard_sigmoid>(a) : lstm_step_with<T, false, A::hard_sigmoid>(a);
-    else
-      return false;
+    if (act.function != A::tanh || units == 0) return false;
+    if (inner.function == A::sigmoid) f.template operator()<A::sigmoid>();
+    else if (inner.function == A::hard_sigmoid) f.template operator()<A::hard_sigmoid>();
+    else return false;
     return true;
   }
+}
+
+template <typename T> bool lstm_step(const lstm_step_args<T>& a) {
+  if (!a.xp && a.k == 0) return false; // no input terms: the tile's loop runs at least once
+  return with_lstm_gates<T>(a.act, a.inner, a.units, [&]<activation_function Inner>() {
+    a.xp ? lstm_step_with<T, false, Inner>(a) : lstm_step_with<T, true, Inner>(a);
+  });
 }
 
 template <typename T, activation_function Inner> void lstm_sequence_with(const lstm_sequence_args<T>& a) {
@@ -602,15 +612,7 @@ template <typename T, activation_function Inner> void lstm_sequence_with(const l
 }
 
 template <typename T> bool lstm_sequence(const lstm_sequence_args<T>& a) {
-  using A = activation_function;
-  if constexpr (!std::is_same_v<T, float>) return false;
-  else {
-    if (a.act.function != A::tanh || a.units == 0) return false;
-    if (a.inner.function == A::sigmoid) lstm_sequence_with<T, A::sigmoid>(a);
-    else if (a.inner.function == A::hard_sigmoid) lstm_sequence_with<T, A::hard_sigmoid>(a);
-    else return false;
-    return true;
-  }
+  return with_lstm_gates<T>(a.act, a.inner, a.units, [&]<activation_function Inner>() { lstm_sequence_with<T, Inner>(a); });
 }
 
 /// z and r pre-activations: m[0..2·ldu) += xp[0..2·ldu), then the gate function.
