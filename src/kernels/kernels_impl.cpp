@@ -71,7 +71,7 @@ inline void micro(const gemm_args<T>& a, std::size_t row, std::size_t col) {
     for (int r = 0; r < MR; ++r)
       for (int v = 0; v < NV; ++v) {
         vec<T> out = acc[r][v];
-        if constexpr (RELU) out = out < 0 ? vec<T>{} : out;
+        if constexpr (RELU) out = vrelu(out);
         store(y + r * ldy + v * L, out);
       }
   };
@@ -137,7 +137,7 @@ template <typename T, int NV, int INIT, bool RELU> inline void matvec_block(cons
   auto finish = [&] {
     for (int v = 0; v < NV; ++v) {
       vec<T> out = acc[v];
-      if constexpr (RELU) out = out < 0 ? vec<T>{} : out;
+      if constexpr (RELU) out = vrelu(out);
       store(y + v * L, out);
     }
   };
@@ -197,7 +197,7 @@ template <typename T, int MR, int INIT, bool RELU> inline void narrow_block(cons
   }
   for (int r = 0; r < MR; ++r) {
     vec<T> out = (acc[r][0] + acc[r][1]) + (acc[r][2] + acc[r][3]);
-    if constexpr (RELU) out = out < 0 ? vec<T>{} : out;
+    if constexpr (RELU) out = vrelu(out);
     store(a.y + (row + r) * a.ldy, out);
   }
 }
@@ -272,8 +272,9 @@ template <typename T> inline vec<T> lane_index() {
 
 template <typename T, activation_function F> inline vec<T> apply_vec(const act_params& p, vec<T> x) {
   using A = activation_function;
-  if constexpr (F == A::relu) return x < 0 ? vec<T>{} : x;
-  else if constexpr (F == A::hard_sigmoid) return vmin(vmax(x * T(p.alpha) + T(p.beta), vec<T>{}), splat(T(1)));
+  if constexpr (F == A::relu) return vrelu(x);
+  else if constexpr (F == A::hard_sigmoid) // the scalar rule (NaN passes): x second in each clamp
+    return vmin(splat(T(1)), vmax(vec<T>{}, x * T(p.alpha) + T(p.beta)));
   else if constexpr (F == A::leaky_relu) return x > 0 ? x : x * T(p.alpha);
   else if constexpr (F == A::abs) return x < 0 ? -x : x;
   else if constexpr (!std::is_same_v<T, float>) return x; // float64 uses the scalar definitions below
@@ -537,21 +538,27 @@ inline void lstm_tile(const lstm_step_args<T>& a, std::size_t row, std::size_t c
   };
   if constexpr (FROM_X) product(a.x, a.ldx, a.w, a.k);
   product(a.h, ldu, a.u, a.units);
+  // locals: GCC would reload them (and convert the gate parameters) per row
+  const act_params inner = a.inner, act = a.act;
+  const std::uint8_t* const keep = a.keep;
+  const T* const h = a.h;
+  T* const c = a.c;
+  T* const h_next = a.h_next;
   for (int r = 0; r < MR; ++r)
     for (int b = 0; b < CB; ++b) {
       const std::size_t at = (row + r) * ldu + col + b * L;
-      if (a.keep && !a.keep[row + r]) {
-        store(a.h_next + at, load(a.h + at));
+      if (keep && !keep[row + r]) {
+        store(h_next + at, load(h + at));
         continue;
       }
       const vec<T>* z = acc[r] + 4 * b;
-      const vec<T> in = apply_vec<T, Inner>(a.inner, z[0]);
-      const vec<T> forget = apply_vec<T, Inner>(a.inner, z[1]);
-      const vec<T> cand = apply_vec<T, A::tanh>(a.act, z[2]);
-      const vec<T> out = apply_vec<T, Inner>(a.inner, z[3]);
-      const vec<T> cn = forget * load(a.c + at) + in * cand;
-      store(a.c + at, cn);
-      store(a.h_next + at, out * apply_vec<T, A::tanh>(a.act, cn));
+      const vec<T> in = apply_vec<T, Inner>(inner, z[0]);
+      const vec<T> forget = apply_vec<T, Inner>(inner, z[1]);
+      const vec<T> cand = apply_vec<T, A::tanh>(act, z[2]);
+      const vec<T> out = apply_vec<T, Inner>(inner, z[3]);
+      const vec<T> cn = forget * load(c + at) + in * cand;
+      store(c + at, cn);
+      store(h_next + at, out * apply_vec<T, A::tanh>(act, cn));
     }
 }
 

@@ -60,7 +60,7 @@ template <typename T, int PB, int FB> inline void window_block(const window_args
     T* y = a.y + ((p + i) * a.filters + f) * L;
     for (int j = 0; j < FB; ++j) {
       vec<T> out = acc[i][j];
-      if (a.relu) out = out < 0 ? vec<T>{} : out;
+      if (a.relu) out = vrelu(out);
       store(y + j * L, out);
     }
   }
@@ -77,9 +77,9 @@ template <typename T, int S, int FB> inline void window_pool_block(const window_
     vec<T> out{};
     for (int i = 0; i < S; ++i) {
       vec<T> v = acc[i][j];
-      if (a.relu) v = v < 0 ? vec<T>{} : v;
+      if (a.relu) v = vrelu(v);
       if (i == 0) out = v;
-      else if (a.pool_max) out = v > out ? v : out;
+      else if (a.pool_max) out = vmax(v, out);
       else out = out + v;
     }
     if (!a.pool_max) out = out * splat(T(1) / static_cast<T>(S));
@@ -152,7 +152,7 @@ inline void window_group_block(const window_args<T>& a, std::size_t p, std::size
   for (int g = 0; g < G; ++g)
     for (int j = 0; j < FB; ++j) {
       vec<T> out = acc[g][j];
-      if (relu) out = out < 0 ? vec<T>{} : out;
+      if (relu) out = vrelu(out);
       store(y + g * gs + j * L, out);
     }
 }
@@ -204,7 +204,7 @@ template <typename T, int NV> inline void window_row(const window_args<T>& a, st
   T* y = a.y + p * a.filters + f;
   for (int v = 0; v < NV; ++v) {
     vec<T> out = acc[v];
-    if (a.relu) out = out < 0 ? vec<T>{} : out;
+    if (a.relu) out = vrelu(out);
     store(y + v * L, out); // lanes past `filters` land in the next position (rewritten next) or the slack
   }
 }
@@ -222,7 +222,7 @@ template <typename T, int PB> inline void window_tile(const window_args<T>& a, s
   }
   for (int j = 0; j < PB; ++j) {
     vec<T> out = acc[j];
-    if (a.relu) out = out < 0 ? vec<T>{} : out;
+    if (a.relu) out = vrelu(out);
     store(a.y + (p0 + j) * a.filters, out);
   }
 }

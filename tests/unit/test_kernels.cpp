@@ -91,13 +91,36 @@ TEST(kernels, sigmoid_is_clamped_like_lwtnn) {
 
 TEST(kernels, nan_propagates_through_activations) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < kernel_count<float>(); ++i)
-    for (A f : {A::relu, A::sigmoid, A::tanh, A::elu, A::swish}) {
+    for (const act_params& p : {act_params{A::relu, 1.0, 0, inf}, act_params{A::relu, 0, 0, inf}, act_params{A::sigmoid},
+                                act_params{A::tanh}, act_params{A::elu, 1.0}, act_params{A::swish, 1.0},
+                                act_params{A::hard_sigmoid, 0.2, 0.5}}) {
       auto y = aligned_rows<float>(1, 16);
       y[0] = nan;
-      kernels_at<float>(i).activate({f, 1.0, 0, std::numeric_limits<double>::infinity()}, y.data(), 1, 1, 16);
-      EXPECT_TRUE(std::isnan(y[0])) << kernels_at<float>(i).isa << " " << to_string(f);
+      kernels_at<float>(i).activate(p, y.data(), 1, 1, 16);
+      EXPECT_TRUE(std::isnan(y[0])) << kernels_at<float>(i).isa << " " << to_string(p.function) << " " << p.alpha;
     }
+}
+
+// The clamps are max/min instructions whose operand order decides what a
+// NaN or a zero of either sign gives: they must agree with the scalar rules.
+TEST(kernels, clamps_keep_the_sign_of_zero_like_the_scalar_rules) {
+  for (std::size_t i = 0; i < kernel_count<float>(); ++i) {
+    auto y = aligned_rows<float>(1, 16);
+    y[0] = -0.0f, y[1] = -1.0f, y[2] = 2.5f;
+    kernels_at<float>(i).activate({A::relu, 0, 0, std::numeric_limits<double>::infinity()}, y.data(), 1, 3, 16);
+    EXPECT_TRUE(y[0] == 0.0f && std::signbit(y[0])) << kernels_at<float>(i).isa << ": relu(-0) is -0";
+    EXPECT_TRUE(y[1] == 0.0f && !std::signbit(y[1])) << kernels_at<float>(i).isa;
+    EXPECT_EQ(y[2], 2.5f) << kernels_at<float>(i).isa;
+    const act_params hs{A::hard_sigmoid, 0.2, -0.0, 0}; // −0·0.2 − 0 is −0 before the clamps
+    y[0] = -0.0f, y[1] = 7.0f, y[2] = 2.5f;
+    kernels_at<float>(i).activate(hs, y.data(), 1, 3, 16);
+    EXPECT_TRUE(y[0] == 0.0f && std::signbit(y[0]) == std::signbit(scalar::apply(hs, -0.0)))
+        << kernels_at<float>(i).isa << ": hard_sigmoid(-0) " << y[0];
+    EXPECT_EQ(y[1], 1.0f) << kernels_at<float>(i).isa;
+    EXPECT_EQ(y[2], 0.5f) << kernels_at<float>(i).isa;
+  }
 }
 
 template <typename T> void check_softmax(const kernel_table<T>& k, double tol) {
