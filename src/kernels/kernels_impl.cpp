@@ -544,6 +544,7 @@ inline void lstm_tile(const lstm_step_args<T>& a, std::size_t row, std::size_t c
   const T* const h = a.h;
   T* const c = a.c;
   T* const h_next = a.h_next;
+#pragma GCC unroll 8
   for (int r = 0; r < MR; ++r)
     for (int b = 0; b < CB; ++b) {
       const std::size_t at = (row + r) * ldu + col + b * L;
