@@ -81,11 +81,14 @@ TEST(kernels, activations_float64_every_isa) {
 TEST(kernels, sigmoid_is_clamped_like_lwtnn) {
   for (std::size_t i = 0; i < kernel_count<float>(); ++i) {
     auto y = aligned_rows<float>(1, 16);
-    y[0] = -30.5f, y[1] = 30.5f, y[2] = -29.5f;
-    kernels_at<float>(i).activate({A::sigmoid, 0, 0, 0}, y.data(), 1, 3, 16);
+    const float inf = std::numeric_limits<float>::infinity();
+    const float x[] = {-30.5f, 30.5f, -29.5f, 30.000002f, 1e30f, inf, -inf};
+    std::copy(std::begin(x), std::end(x), y.begin());
+    kernels_at<float>(i).activate({A::sigmoid, 0, 0, 0}, y.data(), 1, 7, 16);
     EXPECT_EQ(y[0], 0.0f) << kernels_at<float>(i).isa;
-    EXPECT_EQ(y[1], 1.0f) << kernels_at<float>(i).isa;
     EXPECT_GT(y[2], 0.0f) << kernels_at<float>(i).isa;
+    EXPECT_EQ(y[6], 0.0f) << kernels_at<float>(i).isa;
+    for (int j : {1, 3, 4, 5}) EXPECT_EQ(y[j], 1.0f) << kernels_at<float>(i).isa << " sigmoid(" << x[j] << ")";
   }
 }
 
