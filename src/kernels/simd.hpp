@@ -168,15 +168,22 @@ inline vec<float> vtanh(vec<float> x) {
 // sigmoid with lwtnn's clamp to exactly 0 / 1 outside ±30.
 // Beyond ±30 the result is replaced, so e^-x needs none of vexp's guards.
 inline vec<float> vsigmoid(vec<float> x) {
-  // a NaN comes through the clamp (x second), e^x and 1/x, and fails the tests
-  vec<float> y = vrecip(1.0f + vexp_in_range(vmin(splat(30.0f), vmax(splat(-30.0f), -x))));
-#if !(HEPNN_VBYTES == 64 && defined(__AVX512F__))
-  // With AVX-512 not needed: e^-30 is below half an ulp of 1, and 1/1 from
-  // rcp14 and one Newton step is exactly 1. Two steps from the 12-bit
-  // estimate end at 1 − 2^-24.
-  y = x > 30.0f ? splat(1.0f) : y;
-#endif
+#if HEPNN_VBYTES == 64 && defined(__AVX512F__)
+  // A NaN comes through the clamp (x second), e^x (scalef: no integer
+  // arithmetic) and 1/x, and fails the test. No select above +30: e^-30 is
+  // below half an ulp of 1, and 1/1 from rcp14 and one Newton step is
+  // exactly 1.
+  const vec<float> y = vrecip(1.0f + vexp_in_range(vmin(splat(30.0f), vmax(splat(-30.0f), -x))));
   return x < -30.0f ? splat(0.0f) : y;
+#else
+  // Here e^x builds 2^n in integers, so a NaN is kept out of it (clamped,
+  // x first) and put back at the end. Two Newton steps from the 12-bit
+  // estimate end at 1 − 2^-24 for 1/1, so above +30 the result is set.
+  vec<float> y = vrecip(1.0f + vexp_in_range(vmin(vmax(-x, splat(-30.0f)), splat(30.0f))));
+  y = x < -30.0f ? splat(0.0f) : y;
+  y = x > 30.0f ? splat(1.0f) : y;
+  return x == x ? y : x;
+#endif
 }
 
 } // namespace
