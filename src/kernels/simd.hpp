@@ -165,8 +165,9 @@ inline vec<float> vtanh(vec<float> x) {
   return c * p * vrecip(q);
 }
 
-// sigmoid with lwtnn's clamp to exactly 0 / 1 outside ±30.
-// Beyond ±30 the result is replaced, so e^-x needs none of vexp's guards.
+// sigmoid with lwtnn's clamp to exactly 0 / 1 outside ±30. e^-x is taken
+// on the clamped argument, so it needs none of vexp's guards; beyond −30 the
+// result is replaced by 0, beyond +30 by 1 or (AVX-512) it is 1 already.
 inline vec<float> vsigmoid(vec<float> x) {
 #if HEPNN_VBYTES == 64 && defined(__AVX512F__)
   // A NaN comes through the clamp (x second), e^x (scalef: no integer

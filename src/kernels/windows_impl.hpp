@@ -279,7 +279,7 @@ inline void lane_map_impl(const lane_map_args<T>& a, std::size_t w, Load ld, Sto
       if (max)
         for (std::uint32_t i = first + 1; i < last; ++i) {
           const V v = at(index[i]);
-          acc = v > acc ? v : acc;
+          acc = vmax(v, acc); // for T too: the conditional, the same rule
         }
       else {
         for (std::uint32_t i = first + 1; i < last; ++i) acc = acc + at(index[i]);
